@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Dispatch: from a validated datagram to a call running on its own fiber,
+ * and from the finished call to its reply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "fiber.h"
+#include "log.h"
+#include "stats.h"
+
+#define KERN_NOT_SUPPORTED 46
+#define DARWIN_ENOSYS 78
+
+const struct call_info *call_info_lookup(uint32_t number)
+{
+	uint32_t index = number & ~(DSERVER_UNMANAGED_BIT | DSERVER_EXTENSION_BIT);
+	const struct call_info *info;
+
+	if (number & DSERVER_EXTENSION_BIT) {
+		if (index == 0 || index > DSERVER_EXTENSION_CALL_MAX)
+			return NULL;
+		info = &dserver_extension_call_table[index];
+	} else {
+		if (index == 0 || index > DSERVER_CALL_MAX)
+			return NULL;
+		info = &dserver_call_table[index];
+	}
+	/* Bit 31 must match the call's kind exactly. */
+	return info->name && info->wire_number == number ? info : NULL;
+}
+
+int32_t call_unsupported_code(const struct call_info *info)
+{
+	if (info->flags & DSERVER_CALL_N)
+		return -ENOSYS;
+	if (info->flags & DSERVER_CALL_X)
+		return KERN_NOT_SUPPORTED;
+	if (info->flags & DSERVER_CALL_B)
+		return DARWIN_ENOSYS;
+	return ENOSYS;
+}
+
+/* An error reply of the call's size (or 8 bytes for an unknown number), §5.1. */
+static void send_error(const struct peer_address *to, uint32_t number,
+		       const struct call_info *info, int32_t code)
+{
+	union {
+		uint64_t align;
+		struct dserver_reply_header header;
+		unsigned char bytes[DSERVER_MAX_REPLY_SIZE];
+	} reply;
+	size_t size = info ? info->reply_size : sizeof(reply.header);
+
+	memset(&reply, 0, sizeof(reply));
+	reply.header.number = number;
+	reply.header.code = code;
+	if (info && info->reply_fd_offset >= 0) {
+		int32_t none = -1;
+
+		memcpy(reply.bytes + info->reply_fd_offset, &none, sizeof(none));
+	}
+	transport_send(to, reply.bytes, size, -1);
+	if (info)
+		stats_record(info, code, 0);
+}
+
+int call_take_fd(struct call *call)
+{
+	int fd = call->in_fd;
+
+	call->in_fd = -1;
+	return fd;
+}
+
+void call_fail(struct call *call, int32_t code)
+{
+	memset(call->reply.bytes + sizeof(call->reply.header), 0,
+	       sizeof(call->reply.bytes) - sizeof(call->reply.header));
+	if (call->info->reply_fd_offset >= 0) {
+		int32_t none = -1;
+
+		memcpy(call->reply.bytes + call->info->reply_fd_offset, &none, sizeof(none));
+	}
+	if (call->reply_fd >= 0) {
+		close(call->reply_fd);
+		call->reply_fd = -1;
+	}
+	call->reply.header.code = code;
+}
+
+void call_complete(struct call *call)
+{
+	const struct call_info *info = call->info;
+	struct thread *thread = call->thread;
+
+	if (call->in_fd >= 0)
+		close(call->in_fd);
+	if (thread && thread->dead) {
+		/* §6.3: replies for dead threads are discarded. */
+		if (call->reply_fd >= 0)
+			close(call->reply_fd);
+	} else {
+		if (info->reply_fd_offset >= 0) {
+			int32_t index = call->reply_fd >= 0 ? 0 : -1;
+
+			memcpy(call->reply.bytes + info->reply_fd_offset, &index, sizeof(index));
+		}
+		transport_send(&call->reply_to, call->reply.bytes, info->reply_size, call->reply_fd);
+		if (call->end_thread && thread)
+			thread_die(thread);
+	}
+	stats_record(info, call->reply.header.code, loop_now_ns() - call->received_ns);
+	if (thread)
+		registry_call_finished(thread);
+	free(call);
+}
+
+static void run_call(void *arg)
+{
+	struct call *call = arg;
+
+	if (!call->thread || !call->thread->dead)
+		call->info->handler(call);
+	call_complete(call);
+}
+
+/* §7.4 outside an interrupt context: finish the handshake, discard the reply. */
+static void push_reply_without_context(struct datagram *dg)
+{
+	if (dg->nfds > 0) {
+		int pipe_fd = dg->fds[dg->nfds - 1];
+		char byte = 0;
+
+		if (fcntl(pipe_fd, F_SETFL, O_NONBLOCK) != 0 || write(pipe_fd, &byte, 1) != 1)
+			log_debug("dispatch", "push_reply: the handshake pipe is not writable");
+	}
+	log_warn("dispatch", "pid %d tid %d: push_reply outside an interrupt; reply discarded",
+		 dg->size >= sizeof(dg->data.header) ? dg->data.header.pid : -1,
+		 dg->size >= sizeof(dg->data.header) ? dg->data.header.tid : -1);
+	datagram_close_fds(dg);
+}
+
+/* Take the descriptor that the request's fd field names; close all others (§5.3). */
+static int take_request_fd(struct datagram *dg, const struct call_info *info)
+{
+	int fd = -1;
+
+	if (info->request_fd_offset >= 0 && dg->nfds > 0) {
+		int32_t index;
+
+		memcpy(&index, dg->data.bytes + info->request_fd_offset, sizeof(index));
+		if (index >= 0 && index < dg->nfds) {
+			fd = dg->fds[index];
+			dg->fds[index] = -1;
+		}
+	}
+	if (dg->nfds > (fd >= 0 ? 1 : 0))
+		log_debug("dispatch", "%s: closing %d descriptor(s) the call does not carry", info->name,
+			  dg->nfds - (fd >= 0 ? 1 : 0));
+	datagram_close_fds(dg);
+	return fd;
+}
+
+static void start_call(struct datagram *dg, const struct call_info *info, struct thread *thread)
+{
+	struct call *call = malloc(sizeof(*call));
+
+	if (!call) {
+		datagram_close_fds(dg);
+		send_error(&dg->source, dg->data.number, info, -ENOMEM);
+		return;
+	}
+	call->info = info;
+	call->thread = thread;
+	call->process = thread ? thread->process : NULL;
+	call->fiber = NULL;
+	call->next_waiter = NULL;
+	call->cred = dg->cred;
+	call->reply_to = dg->source;
+	call->received_ns = dg->received_ns;
+	call->reply_fd = -1;
+	call->end_thread = false;
+	memcpy(call->request.bytes, dg->data.bytes, info->request_size);
+	call->in_fd = take_request_fd(dg, info);
+	memset(&call->reply, 0, sizeof(call->reply));
+	call->reply.header.number = dg->data.number;
+
+	if (thread) {
+		thread->active_call = call;
+		thread->process->calls_in_flight++;
+	}
+	if (!info->handler) {
+		call_fail(call, call_unsupported_code(info));
+		call_complete(call);
+		return;
+	}
+	call->fiber = fiber_create(run_call, call);
+	if (!call->fiber) {
+		call_fail(call, -ENOMEM);
+		call_complete(call);
+	}
+}
+
+void dispatch_datagram(struct datagram *dg)
+{
+	const struct call_info *info;
+	struct thread *thread;
+	uint32_t number;
+	bool created;
+	int error;
+
+	if (dg->size < sizeof(uint32_t)) {
+		log_warn("dispatch", "pid %d: dropped a %zu-byte datagram", (int)dg->cred.pid, dg->size);
+		goto drop;
+	}
+	number = dg->data.number;
+	if (number == DSERVER_PUSH_REPLY_NUMBER) {
+		push_reply_without_context(dg);
+		return;
+	}
+	if (number == DSERVER_S2C_NUMBER) {
+		/* No server-to-client call is ever outstanding in this version. */
+		log_warn("dispatch", "pid %d: dropped an unexpected S2C reply", (int)dg->cred.pid);
+		goto drop;
+	}
+	if (dg->size < sizeof(struct dserver_request_header)) {
+		log_warn("dispatch", "pid %d: dropped a %zu-byte datagram (shorter than a header)",
+			 (int)dg->cred.pid, dg->size);
+		goto drop;
+	}
+	info = call_info_lookup(number);
+
+	if (number & DSERVER_UNMANAGED_BIT) {
+		datagram_close_fds(dg); /* no unmanaged request carries a descriptor */
+		if (!info) {
+			send_error(&dg->source, number, NULL, -ENOSYS);
+		} else if (dg->cred.uid != registry_server_uid() && dg->cred.uid != 0) {
+			send_error(&dg->source, number, info, -EPERM);
+		} else if (dg->size < info->request_size) {
+			send_error(&dg->source, number, info, -EINVAL);
+		} else {
+			start_call(dg, info, NULL);
+		}
+		return;
+	}
+
+	thread = registry_thread_for(dg, &error, &created);
+	if (!thread) {
+		if (error)
+			send_error(&dg->source, number, info, error);
+		goto drop;
+	}
+	if (!info) {
+		log_debug("dispatch", "pid %d tid %d: unknown call %#x", thread->process->pid, thread->tid,
+			  number);
+		send_error(&dg->source, number, NULL, -ENOSYS);
+		goto drop;
+	}
+	if (dg->size < info->request_size) {
+		log_debug("dispatch", "pid %d tid %d: %s: %zu bytes, needs %u", thread->process->pid,
+			  thread->tid, info->name, dg->size, info->request_size);
+		send_error(&dg->source, number, info, -EINVAL);
+		goto drop;
+	}
+	if (!created && number == DSERVER_CALL_NUMBER_CHECKIN && !thread->process->exec_pending) {
+		/* §6.1: a checkin for a known (pid, tid) means the old record is stale. */
+		thread_die(thread);
+		thread = registry_thread_for(dg, &error, &created);
+		if (!thread) {
+			if (error)
+				send_error(&dg->source, number, info, error);
+			goto drop;
+		}
+	}
+	if (thread->active_call) {
+		/* W4: one call at a time per thread; the active call is unaffected. */
+		log_warn("dispatch", "pid %d tid %d: %s while %s is active; dropped",
+			 thread->process->pid, thread->tid, info->name, thread->active_call->info->name);
+		goto drop;
+	}
+	start_call(dg, info, thread);
+	return;
+drop:
+	datagram_close_fds(dg);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Settings from the command line that calls read. */
+#ifndef DSERVER_CONFIG_H
+#define DSERVER_CONFIG_H
+
+struct server_config {
+	const char *socket_path;
+	const char *mldr_path; /* the Mach-O loader, for mldr_path */
+};
+
+extern struct server_config server_config;
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The event loop: one epoll set, one timerfd for every timer, and the fiber
+ * scheduler run between batches of events. Everything in the server runs on
+ * this one thread.
+ */
+#ifndef DSERVER_LOOP_H
+#define DSERVER_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop_watch;
+typedef void (*loop_event_fn)(struct loop_watch *watch, uint32_t events);
+
+/* Embed in the object that owns the descriptor. */
+struct loop_watch {
+	int fd;
+	loop_event_fn on_event;
+};
+
+struct loop_timer;
+typedef void (*loop_timer_fn)(struct loop_timer *timer);
+
+struct loop_timer {
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
+	loop_timer_fn on_expiry;
+	size_t heap_index;    /* position in the heap, or SIZE_MAX if not armed */
+};
+
+int loop_init(void);
+void loop_fini(void);
+
+/* 0 or -errno. */
+int loop_watch_add(struct loop_watch *watch, uint32_t events);
+int loop_watch_modify(struct loop_watch *watch, uint32_t events);
+void loop_watch_remove(struct loop_watch *watch);
+
+void loop_timer_init(struct loop_timer *timer, loop_timer_fn on_expiry);
+/* 0 or -ENOMEM. Re-arming moves the deadline. */
+int loop_timer_arm(struct loop_timer *timer, uint64_t deadline_ns);
+void loop_timer_cancel(struct loop_timer *timer);
+bool loop_timer_armed(const struct loop_timer *timer);
+
+uint64_t loop_now_ns(void);
+
+/* Hooks run once per iteration, before the loop sleeps (e.g. flush output). */
+void loop_set_before_sleep(void (*fn)(void));
+
+/* Run until loop_stop(). */
+void loop_run(void);
+void loop_stop(void);
+
+#endif
+
+/*
+ * Run fn(arg) after the current batch of events: an event handler may end
+ * an object whose watch has an event pending later in the same batch, so
+ * such objects are freed only through here.
+ */
+int loop_defer(void (*fn)(void *arg), void *arg);

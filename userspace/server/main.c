@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* dserver: command line, signals, and the loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "config.h"
+#include "fiber.h"
+#include "log.h"
+#include "loop.h"
+#include "process.h"
+#include "transport.h"
+
+#ifndef DSERVER_DEFAULT_MLDR_PATH
+#define DSERVER_DEFAULT_MLDR_PATH "/usr/libexec/darling/mldr"
+#endif
+
+struct server_config server_config = {
+	.mldr_path = DSERVER_DEFAULT_MLDR_PATH,
+};
+
+static struct loop_watch signal_watch = { .fd = -1 };
+
+static void on_signal(struct loop_watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("server", "signal %u: shutting down", si.ssi_signo);
+		loop_stop();
+	}
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: dserver --socket PATH [options]\n"
+		"\n"
+		"  -s, --socket PATH       the server socket (its directory is made 0700)\n"
+		"  -l, --log-level LEVEL   error, warn (default), info or debug\n"
+		"  -m, --mldr-path PATH    the Mach-O loader reported by mldr_path\n"
+		"                          (default " DSERVER_DEFAULT_MLDR_PATH ")\n"
+		"  -h, --help              this text\n");
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "mldr-path", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, level;
+
+	while ((c = getopt_long(argc, argv, "s:l:m:h", options, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server_config.socket_path = optarg;
+			break;
+		case 'l':
+			level = log_level_parse(optarg);
+			if (level < 0) {
+				fprintf(stderr, "dserver: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			log_threshold = (enum log_level)level;
+			break;
+		case 'm':
+			server_config.mldr_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !server_config.socket_path) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t mask;
+	int err = parse_args(argc, argv);
+
+	if (err)
+		return err;
+	/* A client that closes its socket must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+
+	err = loop_init();
+	if (err) {
+		log_error("server", "event loop: %s", strerror(-err));
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal_watch.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	signal_watch.on_event = on_signal;
+	if (signal_watch.fd < 0 || loop_watch_add(&signal_watch, EPOLLIN) != 0) {
+		log_error("server", "signalfd: %m");
+		return 1;
+	}
+
+	registry_init();
+	if (transport_open(server_config.socket_path, dispatch_datagram) != 0)
+		return 1;
+	loop_set_before_sleep(transport_flush);
+	log_info("server", "listening on %s", server_config.socket_path);
+
+	loop_run();
+
+	registry_fini();
+	/* Let aborted calls finish, then send what they answered. */
+	while (fiber_has_ready())
+		fiber_run_ready();
+	transport_flush();
+	transport_close();
+	close(signal_watch.fd);
+	loop_fini();
+	return 0;
+}

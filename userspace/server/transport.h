@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The server socket: AF_UNIX SOCK_DGRAM with SO_PASSCRED. Datagrams are
+ * received in batches (recvmmsg) and handed to the dispatcher; outgoing
+ * messages are queued and sent in batches (sendmmsg) before the loop sleeps.
+ */
+#ifndef DSERVER_TRANSPORT_H
+#define DSERVER_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <dserver/protocol_base.h>
+
+#define TRANSPORT_MAX_FDS DSERVER_SERVER_RECEIVE_FDS
+#define TRANSPORT_MAX_OUTGOING 48 /* the largest message a client can receive */
+
+struct peer_address {
+	socklen_t len;
+	struct sockaddr_un addr;
+};
+
+struct datagram {
+	union {
+		uint64_t align;
+		uint32_t number;
+		struct dserver_request_header header;
+		unsigned char bytes[DSERVER_SERVER_RECEIVE_BUFFER];
+	} data;
+	size_t size;
+	int fds[TRANSPORT_MAX_FDS]; /* owned by whoever handles the datagram */
+	int nfds;
+	struct ucred cred;          /* from the kernel, never from the client */
+	struct peer_address source;
+	uint64_t received_ns;
+};
+
+typedef void (*transport_receive_fn)(struct datagram *datagram);
+
+/*
+ * Bind the server socket at path. The directory must be private to this
+ * user: it is created 0700 if missing, and refused if others can enter it.
+ * 0 or -errno (with a log line saying why).
+ */
+int transport_open(const char *path, transport_receive_fn receive);
+void transport_close(void);
+
+/*
+ * Queue size bytes for `to`, with descriptor fd (-1 for none; the transport
+ * closes it once sent or dropped). Messages to one peer leave in order.
+ */
+void transport_send(const struct peer_address *to, const void *data, size_t size, int fd);
+
+/* Send what is queued; the loop calls this before it sleeps. */
+void transport_flush(void);
+
+/* Close every descriptor a datagram carried. */
+void datagram_close_fds(struct datagram *datagram);
+
+struct transport_stats {
+	uint64_t received, sent, dropped_incoming, dropped_outgoing, deferred;
+};
+void transport_get_stats(struct transport_stats *stats);
+
+#endif
