@@ -44,6 +44,8 @@ function(dserver_add_kselftest name)
 	cmake_parse_arguments(arg "" "" "SOURCES;LIBRARIES;LABELS" ${ARGN})
 	add_executable(${name} ${arg_SOURCES})
 	target_link_libraries(${name} PRIVATE kselftest ${arg_LIBRARIES})
+	# The harness macros define functions without prototypes.
+	target_compile_options(${name} PRIVATE -Wno-missing-prototypes)
 	add_test(NAME ${name} COMMAND ${name})
 	set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 4 LABELS "kselftest;${arg_LABELS}")
 endfunction()

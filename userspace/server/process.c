@@ -85,8 +85,10 @@ static void process_free(void *arg)
 
 static void maybe_free_process(struct process *p)
 {
-	if (p->dead && p->calls_in_flight == 0 && !p->threads)
+	if (p->dead && p->calls_in_flight == 0 && !p->threads && !p->free_scheduled) {
+		p->free_scheduled = true;
 		loop_defer(process_free, p);
+	}
 }
 
 static void thread_unlink(struct thread *t)

@@ -37,6 +37,7 @@ struct process {
 	int32_t parent_pid;     /* container pid of the registered parent, or 0 */
 	int architecture;
 	bool dead;
+	bool free_scheduled;
 	bool checked_in;        /* a checkin was received for this record */
 	bool exec_pending;      /* next checkin is the post-exec checkin */
 	bool start_suspended;
