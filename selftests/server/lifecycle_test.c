@@ -452,6 +452,75 @@ TEST_F(server, exec_of_a_linux_binary_ends_the_process)
 	waitpid(child, &status, 0);
 }
 
+/*
+ * The second half of the Mach-O exec test, in the new image: a constructor,
+ * so that it runs before the harness's main.
+ */
+__attribute__((constructor)) static void after_exec(void)
+{
+	const char *path = getenv("DSERVER_TEST_AFTER_EXEC");
+	struct test_server s = { 0 };
+	unsigned char rep[64];
+	struct req r;
+	int sock, ok;
+
+	if (!path || strlen(path) >= sizeof(s.socket_path))
+		return;
+	strcpy(s.socket_path, path);
+	sock = raw_socket();
+	/* The post-exec checkin, from the thread whose tid is the pid. */
+	ok = sock >= 0 && raw_checkin(sock, &s, 0) == 0;
+	/* stop_after_exec's flag survives the exec. */
+	r = make(5, 16);
+	ok = ok && call(sock, &s, &r, -1, rep, NULL) == 12 && rep[8] == 1;
+	_exit(ok ? 0 : 1);
+}
+
+static void *idle_thread(void *arg)
+{
+	int sock = raw_socket();
+
+	if (sock < 0 || raw_checkin(sock, arg, 0) != 0)
+		_exit(15);
+	pause();
+	return NULL;
+}
+
+TEST_F(server, exec_of_a_macho_image_keeps_the_process)
+{
+	unsigned char rep[64];
+	pid_t child = fork();
+	int status;
+
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		int sock = raw_socket(), exec_pipe[2];
+		struct req r = make(2, 24);
+		pthread_t other;
+
+		if (sock < 0 || raw_checkin(sock, &self->s, 1) != 0 || pipe2(exec_pipe, O_CLOEXEC))
+			_exit(10);
+		/* A second registered thread, which the exec ends. */
+		if (pthread_create(&other, NULL, idle_thread, &self->s))
+			_exit(11);
+		usleep(50000); /* let the thread check in */
+		r = make(18, 16);
+		if (call(sock, &self->s, &r, -1, rep, NULL) != 8)
+			_exit(12);
+		r = make(2, 24);
+		put32(&r, 16, 0);
+		r.b[20] = 1; /* a Mach-O image */
+		if (call(sock, &self->s, &r, exec_pipe[0], rep, NULL) != 8 || get32(rep, 4) != 0)
+			_exit(13);
+		setenv("DSERVER_TEST_AFTER_EXEC", self->s.socket_path, 1);
+		execl("/proc/self/exe", "after-exec", (char *)NULL);
+		_exit(14);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_F(server, process_death_releases_the_record)
 {
 	unsigned char rep[64];
