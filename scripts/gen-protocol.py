@@ -198,9 +198,9 @@ def gen_protocol_h(calls):
             out.append(f"struct {sname} {{")
             out.append(struct_body(msg, header))
             out.append("};")
-            out.append(f"_Static_assert(sizeof(struct {sname}) == {msg.size}, \"{c.name} {kind} size\");")
+            out.append(f"static_assert(sizeof(struct {sname}) == {msg.size}, \"{c.name} {kind} size\");")
             for t, name, off in msg.fields:
-                out.append(f"_Static_assert(offsetof(struct {sname}, {name}) == {off}, "
+                out.append(f"static_assert(offsetof(struct {sname}, {name}) == {off}, "
                            f"\"{c.name} {kind} {name}\");")
             out.append("")
     out.append("/*")

@@ -7,6 +7,7 @@
 #ifndef DSERVER_PROTOCOL_BASE_H
 #define DSERVER_PROTOCOL_BASE_H
 
+#include <assert.h> /* static_assert, in C11 and C++ alike */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,14 +18,14 @@ struct dserver_request_header {
 	int32_t tid;          /* caller's container tid */
 	int32_t architecture; /* enum dserver_architecture */
 };
-_Static_assert(sizeof(struct dserver_request_header) == 16, "request header");
+static_assert(sizeof(struct dserver_request_header) == 16, "request header");
 
 /* §2: every reply starts with this 8-byte header. */
 struct dserver_reply_header {
 	uint32_t number; /* the request's, bit 31 included */
 	int32_t code;
 };
-_Static_assert(sizeof(struct dserver_reply_header) == 8, "reply header");
+static_assert(sizeof(struct dserver_reply_header) == 8, "reply header");
 
 enum dserver_architecture {
 	DSERVER_ARCH_INVALID = 0,
@@ -62,7 +63,7 @@ struct dserver_push_reply {
 	uint64_t reply;      /* client address of the reply bytes */
 	uint64_t reply_size;
 };
-_Static_assert(sizeof(struct dserver_push_reply) == 32, "push_reply");
+static_assert(sizeof(struct dserver_push_reply) == 32, "push_reply");
 
 /* §10: records written into the debug calls' pipes. */
 struct dserver_debug_process_record {
@@ -70,7 +71,7 @@ struct dserver_debug_process_record {
 	uint32_t pad;
 	uint64_t port_count;
 };
-_Static_assert(sizeof(struct dserver_debug_process_record) == 16, "process record");
+static_assert(sizeof(struct dserver_debug_process_record) == 16, "process record");
 
 struct dserver_debug_port_record {
 	uint32_t port_name;
@@ -78,13 +79,13 @@ struct dserver_debug_port_record {
 	uint64_t refs;
 	uint64_t messages;
 };
-_Static_assert(sizeof(struct dserver_debug_port_record) == 24, "port record");
+static_assert(sizeof(struct dserver_debug_port_record) == 24, "port record");
 
 struct dserver_debug_message_record {
 	uint32_t sender;
 	uint32_t pad;
 	uint64_t size;
 };
-_Static_assert(sizeof(struct dserver_debug_message_record) == 16, "message record");
+static_assert(sizeof(struct dserver_debug_message_record) == 16, "message record");
 
 #endif

@@ -25,5 +25,6 @@ double bench_best_ns(void (*fn)(void *arg, uint64_t iterations), void *arg,
 
 /* Subcommands. */
 int bench_fiber(int argc, char **argv);
+int bench_null_call(int argc, char **argv);
 
 #endif

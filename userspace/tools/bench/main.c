@@ -10,6 +10,7 @@ static const struct {
 	const char *what;
 } benches[] = {
 	{ "fiber", bench_fiber, "fiber switch and scheduler round trip against glibc swapcontext" },
+	{ "null-call", bench_null_call, "get_tracer round trip through dserver against raw datagrams" },
 };
 
 static void usage(FILE *out)
