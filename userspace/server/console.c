@@ -13,6 +13,8 @@
 #include "process.h"
 
 #define LINE_MAX_BYTES 1024
+/* Each console holds a server descriptor: a process may not take them all. */
+#define MAX_CONSOLES_PER_PROCESS 8
 
 struct console {
 	struct loop_watch watch;
@@ -72,8 +74,12 @@ static void on_console(struct loop_watch *w, uint32_t events)
 int console_open(struct process *p)
 {
 	struct console *c;
-	int sv[2], err;
+	int sv[2], err, count = 0;
 
+	for (c = p->consoles; c; c = c->next)
+		count++;
+	if (count >= MAX_CONSOLES_PER_PROCESS)
+		return -EMFILE;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -errno;
 	c = calloc(1, sizeof(*c));

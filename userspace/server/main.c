@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -100,6 +101,13 @@ int main(int argc, char **argv)
 
 	if (err)
 		return err;
+	/* Every client costs descriptors (pidfds, pipes, consoles): take all we may have. */
+	struct rlimit files;
+
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
 	/* A client that closes its socket must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 

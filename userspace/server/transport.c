@@ -30,6 +30,8 @@
 #define RETRY_MAX_NS 50000000ull          /* 50 ms */
 #define RETRY_GIVE_UP_NS 2000000000ull    /* 2 s */
 #define MAX_DEFERRED 4096
+/* Deferred messages that carry a descriptor hold a server fd each: fewer of those. */
+#define MAX_DEFERRED_FDS 64
 
 struct outgoing {
 	struct peer_address to;
@@ -50,6 +52,7 @@ static transport_receive_fn receiver;
 
 static struct outgoing_queue pending;  /* to be sent at the next flush */
 static struct outgoing_queue deferred; /* waiting for a full peer to drain */
+static size_t deferred_fds;             /* of those, how many carry a descriptor */
 static struct loop_timer retry_timer;
 static uint64_t retry_delay_ns;
 
@@ -212,13 +215,15 @@ static void defer(const struct outgoing *o)
 {
 	struct outgoing *slot;
 
-	if (deferred.len >= MAX_DEFERRED || !(slot = queue_append(&deferred))) {
+	if (deferred.len >= MAX_DEFERRED || (o->fd >= 0 && deferred_fds >= MAX_DEFERRED_FDS) ||
+	    !(slot = queue_append(&deferred))) {
 		struct outgoing copy = *o;
 
 		drop(&copy, "too many messages wait for full peers");
 		return;
 	}
 	*slot = *o;
+	deferred_fds += o->fd >= 0;
 	stats.deferred++;
 	if (!loop_timer_armed(&retry_timer)) {
 		retry_delay_ns = RETRY_FIRST_NS;
@@ -358,6 +363,7 @@ static void on_retry(struct loop_timer *timer)
 
 	(void)timer;
 	deferred = (struct outgoing_queue){ 0 };
+	deferred_fds = 0; /* what is still deferred after this pass is counted again */
 	/* Give up on messages that waited too long; retry the rest in order. */
 	for (size_t i = 0; i < retry.len; i++) {
 		if (now - retry.items[i].first_try_ns > RETRY_GIVE_UP_NS)
@@ -459,6 +465,7 @@ void transport_close(void)
 	free(pending.items);
 	free(deferred.items);
 	pending = deferred = (struct outgoing_queue){ 0 };
+	deferred_fds = 0;
 	loop_timer_cancel(&retry_timer);
 	if (socket_watch.fd >= 0) {
 		loop_watch_remove(&socket_watch);
