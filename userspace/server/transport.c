@@ -109,29 +109,43 @@ static bool parse_control(struct msghdr *msg, struct datagram *dg)
 	return have_cred;
 }
 
+/*
+ * How many datagrams to ask for: recvmmsg tries to fill every slot it is
+ * given, and each empty try costs time, so the batch grows only while
+ * datagrams arrive faster than one per wake-up (a request-reply client sends
+ * one at a time).
+ */
+static unsigned batch_size = 1;
+
+static void prepare_slot(int i)
+{
+	struct msghdr *m = &batch_hdr[i].msg_hdr;
+
+	batch_iov[i].iov_base = batch[i].data.bytes;
+	batch_iov[i].iov_len = sizeof(batch[i].data.bytes);
+	m->msg_name = &batch[i].source.addr;
+	m->msg_iov = &batch_iov[i];
+	m->msg_iovlen = 1;
+	m->msg_control = batch_control[i].buf;
+}
+
 static void receive_batch(void)
 {
 	for (int round = 0; round < RECEIVE_ROUNDS; round++) {
+		unsigned asked = batch_size;
 		int n;
 
-		for (int i = 0; i < RECEIVE_BATCH; i++) {
-			struct msghdr *m = &batch_hdr[i].msg_hdr;
-
-			batch_iov[i].iov_base = batch[i].data.bytes;
-			batch_iov[i].iov_len = sizeof(batch[i].data.bytes);
-			m->msg_name = &batch[i].source.addr;
-			m->msg_namelen = sizeof(batch[i].source.addr);
-			m->msg_iov = &batch_iov[i];
-			m->msg_iovlen = 1;
-			m->msg_control = batch_control[i].buf;
-			m->msg_controllen = sizeof(batch_control[i].buf);
-			m->msg_flags = 0;
+		/* The kernel rewrites only these fields. */
+		for (unsigned i = 0; i < asked; i++) {
+			batch_hdr[i].msg_hdr.msg_namelen = sizeof(batch[i].source.addr);
+			batch_hdr[i].msg_hdr.msg_controllen = sizeof(batch_control[i].buf);
 		}
-		n = recvmmsg(socket_watch.fd, batch_hdr, RECEIVE_BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
-			     NULL);
+		n = recvmmsg(socket_watch.fd, batch_hdr, asked, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				log_warn("transport", "recvmmsg: %m");
+			if (batch_size > 1)
+				batch_size /= 2;
 			return;
 		}
 		uint64_t now = loop_now_ns();
@@ -162,8 +176,13 @@ static void receive_batch(void)
 			}
 			receiver(dg);
 		}
-		if (n < RECEIVE_BATCH)
+		if ((unsigned)n < asked) {
+			if (batch_size > 1)
+				batch_size /= 2;
 			return;
+		}
+		if (batch_size < RECEIVE_BATCH)
+			batch_size *= 2;
 	}
 }
 
@@ -316,7 +335,13 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 			continue;
 		}
 
-		int sent = sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int sent;
+
+		/* sendmsg is cheaper for the common case of one reply per wake-up. */
+		if (n == 1)
+			sent = sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+		else
+			sent = sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (sent > 0) {
 			for (int k = 0; k < sent; k++)
@@ -436,6 +461,8 @@ int transport_open(const char *path, transport_receive_fn receive)
 		goto fail;
 
 	socket_path = strdup(path);
+	for (int i = 0; i < RECEIVE_BATCH; i++)
+		prepare_slot(i);
 	socket_watch.fd = fd;
 	socket_watch.on_event = on_socket_event;
 	receiver = receive;
