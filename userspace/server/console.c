@@ -52,8 +52,11 @@ static void on_console(struct loop_watch *w, uint32_t events)
 {
 	struct console *c = (struct console *)w;
 	char buf[4096];
-	ssize_t n = read(w->fd, buf, sizeof(buf));
+	ssize_t n;
 
+	if (w->fd < 0)
+		return; /* closed earlier in this batch (its process died); freed after it */
+	n = read(w->fd, buf, sizeof(buf));
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
