@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "context.h"
 #include "fiber.h"
@@ -64,6 +65,8 @@ struct scheduler {
 	struct fiber_queue yielded;  /* run again on the next fiber_run_ready() */
 	struct fiber_queue starved;  /* runnable, but no stack could be mapped */
 	struct fiber_stack_pool pool;
+	struct fiber *spare;         /* finished fibers kept for reuse, linked by next */
+	size_t spare_count;
 	size_t live;
 	unsigned long long switches;
 	int initialised;
@@ -203,7 +206,14 @@ static void run_one(struct fiber *f)
 	case FIBER_DONE:
 		release_stack(f);
 		sched.live--;
-		free(f);
+		/* A fiber per call: keep the structs as the stacks are kept. */
+		if (sched.spare_count < DSERVER_FIBER_POOL_MAX) {
+			f->next = sched.spare;
+			sched.spare = f;
+			sched.spare_count++;
+		} else {
+			free(f);
+		}
 		break;
 	case FIBER_PARKED_CONTINUE:
 		release_stack(f);
@@ -237,9 +247,14 @@ struct fiber *fiber_create(fiber_fn fn, void *arg)
 	struct fiber *f;
 
 	ensure_initialised();
-	f = calloc(1, sizeof(*f));
-	if (!f)
+	f = sched.spare;
+	if (f) {
+		sched.spare = f->next;
+		sched.spare_count--;
+		memset(f, 0, sizeof(*f));
+	} else if (!(f = calloc(1, sizeof(*f)))) {
 		return NULL;
+	}
 	f->fn = fn;
 	f->arg = arg;
 	if (give_stack(f) != 0) {
@@ -342,5 +357,12 @@ void fiber_get_stats(struct fiber_stats *stats)
 size_t fiber_trim_pool(size_t keep)
 {
 	ensure_initialised();
+	while (sched.spare_count > keep) {
+		struct fiber *f = sched.spare;
+
+		sched.spare = f->next;
+		sched.spare_count--;
+		free(f);
+	}
 	return fiber_stack_pool_trim(&sched.pool, keep);
 }

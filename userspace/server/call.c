@@ -17,6 +17,44 @@
 #define KERN_NOT_SUPPORTED 46
 #define DARWIN_ENOSYS 78
 
+/* Finished calls kept for the next ones: no allocation on the call path. */
+#define SPARE_CALLS_MAX 256
+static struct call *spare_calls; /* linked by next_waiter */
+static size_t spare_call_count;
+
+static struct call *call_alloc(void)
+{
+	struct call *call = spare_calls;
+
+	if (!call)
+		return malloc(sizeof(*call));
+	spare_calls = call->next_waiter;
+	spare_call_count--;
+	return call;
+}
+
+static void call_free(struct call *call)
+{
+	if (spare_call_count >= SPARE_CALLS_MAX) {
+		free(call);
+		return;
+	}
+	call->next_waiter = spare_calls;
+	spare_calls = call;
+	spare_call_count++;
+}
+
+void dispatch_fini(void)
+{
+	while (spare_calls) {
+		struct call *call = spare_calls;
+
+		spare_calls = call->next_waiter;
+		free(call);
+	}
+	spare_call_count = 0;
+}
+
 const struct call_info *call_info_lookup(uint32_t number)
 {
 	uint32_t index = number & ~(DSERVER_UNMANAGED_BIT | DSERVER_EXTENSION_BIT);
@@ -118,7 +156,7 @@ void call_complete(struct call *call)
 	stats_record(info, call->reply.header.code, loop_now_ns() - call->received_ns);
 	if (thread)
 		registry_call_finished(thread);
-	free(call);
+	call_free(call);
 }
 
 static void run_call(void *arg)
@@ -169,7 +207,7 @@ static int take_request_fd(struct datagram *dg, const struct call_info *info)
 
 static void start_call(struct datagram *dg, const struct call_info *info, struct thread *thread)
 {
-	struct call *call = malloc(sizeof(*call));
+	struct call *call = call_alloc();
 
 	if (!call) {
 		datagram_close_fds(dg);

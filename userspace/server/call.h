@@ -60,6 +60,9 @@ void call_complete(struct call *call);
 /* The datagram handler given to the transport. */
 void dispatch_datagram(struct datagram *dg);
 
+/* Free what the dispatcher keeps for reuse (at exit). */
+void dispatch_fini(void);
+
 /* The code that means "not supported" for this call's class (§5.5). */
 int32_t call_unsupported_code(const struct call_info *info);
 

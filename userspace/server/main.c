@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 		fiber_run_ready();
 	transport_flush();
 	transport_close();
+	dispatch_fini();
+	fiber_trim_pool(0);
 	close(signal_watch.fd);
 	loop_fini();
 	return 0;

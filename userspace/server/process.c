@@ -341,6 +341,7 @@ static struct process *process_create(const struct datagram *dg, int *error)
 	p->global_pid = dg->cred.pid;
 	p->linux_uid = dg->cred.uid;
 	p->architecture = h->architecture;
+	p->pid_namespaced = st.nspid_levels > 1;
 	p->vchroot_fd = -1;
 	p->exec_watch.fd = -1;
 	p->death_watch.fd = pidfd_open_compat(p->global_pid);
@@ -376,7 +377,7 @@ static struct process *process_create(const struct datagram *dg, int *error)
 
 static struct thread *thread_create(struct process *p, int32_t tid, int *error)
 {
-	pid_t global_tid = procfs_find_thread(p->global_pid, tid);
+	pid_t global_tid = procfs_find_thread(p->global_pid, tid, p->pid_namespaced);
 	struct thread *t;
 
 	if (global_tid < 0) {

@@ -35,6 +35,7 @@ struct process {
 	pid_t global_pid;
 	uid_t linux_uid;        /* from the kernel's credentials */
 	int32_t parent_pid;     /* container pid of the registered parent, or 0 */
+	bool pid_namespaced;    /* its ids differ from the global ones */
 	int architecture;
 	bool dead;
 	bool free_scheduled;

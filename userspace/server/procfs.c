@@ -47,6 +47,7 @@ int procfs_read_status(pid_t pid, pid_t tid, struct proc_status *st)
 	st->uid = v ? (uid_t)strtoul(v, NULL, 10) : (uid_t)-1;
 	nspid = field(text, "NSpid:");
 	st->nspid_innermost = 0;
+	st->nspid_levels = 0;
 	if (nspid) {
 		/* The fields run from the outermost namespace to the innermost. */
 		char *end;
@@ -57,13 +58,14 @@ int procfs_read_status(pid_t pid, pid_t tid, struct proc_status *st)
 			if (end == nspid)
 				break;
 			st->nspid_innermost = (pid_t)id;
+			st->nspid_levels++;
 			nspid = end;
 		}
 	}
 	return st->tgid ? 0 : -ESRCH;
 }
 
-pid_t procfs_find_thread(pid_t gpid, pid_t ns_tid)
+pid_t procfs_find_thread(pid_t gpid, pid_t ns_tid, bool namespaced)
 {
 	struct proc_status st;
 	char path[64];
@@ -75,6 +77,9 @@ pid_t procfs_find_thread(pid_t gpid, pid_t ns_tid)
 	if (procfs_read_status(gpid, ns_tid, &st) == 0 && st.tgid == gpid &&
 	    st.nspid_innermost == ns_tid)
 		return ns_tid;
+	/* A scan costs a read per thread: never for a client that need not have one. */
+	if (!namespaced)
+		return -ESRCH;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)gpid);
 	dir = opendir(path);
