@@ -50,7 +50,6 @@
 #define REPLY_MS       5000
 #define BAD_ADDRESS    0x10ull
 #define ROUNDS         200
-#define MAX_SEND_FDS   8
 #define MAX_PROCESSES  256
 
 /* --- bytes --- */
@@ -98,41 +97,6 @@ static void spoofed_request(void *buf, size_t size, uint32_t number, pid_t pid, 
 
 /* --- sending and receiving --- */
 
-/* Send size bytes with nfds descriptors in one SCM_RIGHTS block; 0 or -errno. */
-static int send_fds(int sock, const struct test_server *s, const void *buf, size_t size,
-		    const int *fds, int nfds)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct iovec iov = { (void *)buf, size };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * MAX_SEND_FDS)];
-	} control;
-	struct msghdr msg = {
-		.msg_name = &addr,
-		.msg_namelen = sizeof(addr),
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-	};
-
-	if (nfds < 0 || nfds > MAX_SEND_FDS)
-		return -EINVAL;
-	strncpy(addr.sun_path, s->socket_path, sizeof(addr.sun_path) - 1);
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
-	return sendmsg(sock, &msg, 0) == (ssize_t)size ? 0 : -errno;
-}
-
 struct reply {
 	ssize_t size; /* or -errno; -EAGAIN: nothing arrived */
 	unsigned char bytes[256];
@@ -169,7 +133,7 @@ static void call_expect(struct __test_metadata *_metadata, int sock, const struc
 			const void *req, size_t size, const int *fds, int nfds, ssize_t reply_size,
 			int32_t code, struct reply *out)
 {
-	ASSERT_EQ(0, send_fds(sock, s, req, size, fds, nfds));
+	ASSERT_EQ(0, raw_send_fds(sock, s, req, size, fds, nfds));
 	expect_reply(_metadata, sock, get32(req, 0), reply_size, code, out);
 }
 
@@ -425,7 +389,7 @@ static int list_processes(int sock, const struct test_server *s, int32_t *pids, 
 	int n = 0, err = 0;
 
 	request(req, sizeof(req), DEBUG_LIST_PROCESSES);
-	if (send_fds(sock, s, req, sizeof(req), NULL, 0) != 0)
+	if (raw_send_fds(sock, s, req, sizeof(req), NULL, 0) != 0)
 		return -EIO;
 	receive(sock, &r, REPLY_MS);
 	if (r.size != 24 || get32(r.bytes, 0) != DEBUG_LIST_PROCESSES || get32(r.bytes, 4) != 0 ||
@@ -642,13 +606,13 @@ ATTACK(attack_short_datagrams)
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		request(req, sizeof(req), CALL_GET_TRACER);
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizes[i], NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizes[i], NULL, 0));
 		expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 		expect_normal_served(_metadata, self);
 	}
 	ASSERT_EQ(0, probes_open(&probe, 1));
 	probes_write_ends(&probe, 1, &fd);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 15, &fd, 1));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 15, &fd, 1));
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 	ASSERT_TRUE(probes_released(&probe, 1, 1000)) TH_LOG("a 15-byte datagram's descriptor leaked");
 	expect_normal_served(_metadata, self);
@@ -667,7 +631,7 @@ ATTACK(attack_oversized)
 	ASSERT_EQ(0, setsockopt(self->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
 	ASSERT_EQ(0, probes_open(&probe, 1));
 	probes_write_ends(&probe, 1, &fd);
-	err = send_fds(self->sock, &self->server, big, size, &fd, 1);
+	err = raw_send_fds(self->sock, &self->server, big, size, &fd, 1);
 	free(big);
 	ASSERT_EQ(0, err);
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
@@ -813,7 +777,7 @@ ATTACK(attack_extra_fds)
 	ASSERT_EQ(0, probes_open(probes, 5));
 	probes_write_ends(probes, 5, fds);
 	request(req, 16, CALL_GET_TRACER);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 16, fds, 5));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 16, fds, 5));
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 	ASSERT_TRUE(probes_released(probes, 5, 1000)) TH_LOG("a 5-descriptor datagram: one leaked");
 	expect_normal_served(_metadata, self);
@@ -910,7 +874,7 @@ ATTACK(attack_foreign_identity)
 
 	/* The pid of a live registered process: dropped, and that process is unharmed. */
 	spoofed_request(req, 16, CALL_GET_TRACER, self->normal_pid, self->normal_pid);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 16, NULL, 0));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 16, NULL, 0));
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 	EXPECT_TRUE(is_registered(_metadata, self, self->normal_pid));
 	expect_normal_served(_metadata, self);
@@ -1029,7 +993,7 @@ ATTACK(attack_push_reply)
 		/* The pipe's write end is the last descriptor; a stray reply descriptor may precede it. */
 		ASSERT_EQ(0, probes_open(probes, 2));
 		probes_write_ends(probes, 2, fds);
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizeof(req), fds + 1 - extra,
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), fds + 1 - extra,
 				      1 + extra));
 		close(probes[1].wr);
 		probes[1].wr = -1;
@@ -1048,7 +1012,7 @@ ATTACK(attack_push_reply)
 	}
 	/* Without any descriptor, and with an absurd size: nothing happens. */
 	put64(req, 24, UINT64_MAX);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 	expect_normal_served(_metadata, self);
 }
@@ -1064,13 +1028,13 @@ ATTACK(attack_s2c_reply)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		request(req, sizeof(req), S2C);
 		put32(req, 16, sizes[i] == 40 ? 1 : 2); /* mmap or munmap */
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizes[i], NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizes[i], NULL, 0));
 		expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 		expect_normal_served(_metadata, self);
 	}
 	ASSERT_EQ(0, probes_open(&probe, 1));
 	probes_write_ends(&probe, 1, &fd);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 40, &fd, 1));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 40, &fd, 1));
 	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
 	ASSERT_TRUE(probes_released(&probe, 1, 1000)) TH_LOG("an S2C reply's descriptor leaked");
 	expect_normal_served(_metadata, self);
@@ -1089,13 +1053,13 @@ ATTACK(attack_second_call_while_active)
 	int fd;
 
 	request(req, 16, CALL_FORK_WAIT);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 16, NULL, 0));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 16, NULL, 0));
 	ASSERT_EQ(0, probes_open(&probe, 1));
 	probes_write_ends(&probe, 1, &fd);
 	request(req, 24, CALL_UIDGID);
 	put32(req, 16, UINT32_MAX);
 	put32(req, 20, UINT32_MAX);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 24, &fd, 1));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 24, &fd, 1));
 	expect_no_reply(_metadata, self->sock, wait_ms);
 	/* The server reads one queue in order: after this, both have been dispatched. */
 	expect_normal_served(_metadata, self);
@@ -1121,7 +1085,7 @@ ATTACK(attack_checkin_replaces_parked_call)
 	struct child c;
 
 	request(req, 16, CALL_FORK_WAIT);
-	ASSERT_EQ(0, send_fds(self->sock, &self->server, req, 16, NULL, 0));
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, 16, NULL, 0));
 	request(req, 40, CALL_CHECKIN);
 	put32(req, 32, UINT32_MAX);
 	call_expect(_metadata, self->sock, &self->server, req, 40, NULL, 0, 8, 0, NULL);
@@ -1207,7 +1171,7 @@ TEST_F(hostile, console_open_is_capped_per_process)
 
 	request(req, sizeof(req), 16);
 	for (int i = 0; i < 32; i++) {
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
 		receive(self->sock, &r, REPLY_MS);
 		ASSERT_EQ(12, r.size);
 		if (get32(r.bytes, 4) == 0) {
@@ -1238,7 +1202,7 @@ TEST_F_TIMEOUT(hostile, unread_debug_replies_do_not_exhaust_descriptors, 60)
 
 	request(req, sizeof(req), 0x8000004D);
 	for (int i = 0; i < 1500; i++) {
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
 		if (i % 100 == 99) {
 			int n = test_server_fd_count(&self->server);
 
@@ -1277,7 +1241,7 @@ TEST_F_TIMEOUT(hostile, flood_without_reading, 120)
 
 	request(req, sizeof(req), 999);
 	for (int i = 1; i <= total; i++) {
-		ASSERT_EQ(0, send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
 		if (i % 250 == 0) {
 			struct timespec t0, t1;
 			long ms;
@@ -1295,7 +1259,7 @@ TEST_F_TIMEOUT(hostile, flood_without_reading, 120)
 
 		ASSERT_LE(0, sock);
 		request(req, sizeof(req), CALL_GET_TRACER);
-		ASSERT_EQ(0, send_fds(sock, &self->server, req, sizeof(req), NULL, 0));
+		ASSERT_EQ(0, raw_send_fds(sock, &self->server, req, sizeof(req), NULL, 0));
 		close(sock);
 	}
 	expect_normal_served(_metadata, self);

@@ -104,13 +104,14 @@ void raw_header(void *request, uint32_t number)
 	memcpy(request, h, sizeof(h));
 }
 
-int raw_send(int sock, const struct test_server *s, const void *request, size_t size, int fd)
+int raw_send_fds(int sock, const struct test_server *s, const void *request, size_t size,
+		 const int *fds, int nfds)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct iovec iov = { (void *)request, size };
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * RAW_MAX_SEND_FDS)];
 	} control;
 	struct msghdr msg = {
 		.msg_name = &addr,
@@ -119,19 +120,27 @@ int raw_send(int sock, const struct test_server *s, const void *request, size_t 
 		.msg_iovlen = 1,
 	};
 
+	if (nfds < 0 || nfds > RAW_MAX_SEND_FDS)
+		return -EINVAL;
 	memcpy(addr.sun_path, s->socket_path, strlen(s->socket_path) + 1);
-	if (fd >= 0) {
+	if (nfds > 0) {
 		struct cmsghdr *c;
 
+		memset(&control, 0, sizeof(control));
 		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
 	return sendmsg(sock, &msg, 0) == (ssize_t)size ? 0 : -errno;
+}
+
+int raw_send(int sock, const struct test_server *s, const void *request, size_t size, int fd)
+{
+	return raw_send_fds(sock, s, request, size, &fd, fd >= 0 ? 1 : 0);
 }
 
 ssize_t raw_receive(int sock, void *buf, size_t cap, int *fd, int timeout_ms)

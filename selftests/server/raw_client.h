@@ -29,6 +29,12 @@ int raw_socket(void);
 /* The header fields of this thread. */
 void raw_header(void *request, uint32_t number);
 
+#define RAW_MAX_SEND_FDS 8
+
+/* Send size bytes with nfds descriptors in one SCM_RIGHTS block; 0 or -errno. */
+int raw_send_fds(int sock, const struct test_server *server, const void *request, size_t size,
+		 const int *fds, int nfds);
+
 /* Send size bytes (and fd if >= 0) to the server; 0 or -errno. */
 int raw_send(int sock, const struct test_server *server, const void *request, size_t size, int fd);
 
