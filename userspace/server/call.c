@@ -12,6 +12,7 @@
 #include "call.h"
 #include "fiber.h"
 #include "log.h"
+#include "s2c.h"
 #include "stats.h"
 
 #define KERN_NOT_SUPPORTED 46
@@ -263,9 +264,8 @@ void dispatch_datagram(struct datagram *dg)
 		return;
 	}
 	if (number == DSERVER_S2C_NUMBER) {
-		/* No server-to-client call is ever outstanding in this version. */
-		log_warn("dispatch", "pid %d: dropped an unexpected S2C reply", (int)dg->cred.pid);
-		goto drop;
+		s2c_reply_received(dg);
+		return;
 	}
 	if (dg->size < sizeof(struct dserver_request_header)) {
 		log_warn("dispatch", "pid %d: dropped a %zu-byte datagram (shorter than a header)",

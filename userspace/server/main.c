@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "process.h"
 #include "transport.h"
+#include "xnu/xnu.h"
 
 #ifndef DSERVER_DEFAULT_MLDR_PATH
 #define DSERVER_DEFAULT_MLDR_PATH "/usr/libexec/darling/mldr"
@@ -128,6 +129,10 @@ int main(int argc, char **argv)
 	}
 
 	registry_init();
+	if (xnu_init() != 0) {
+		log_error("server", "no memory for the host port");
+		return 1;
+	}
 	if (transport_open(server_config.socket_path, dispatch_datagram) != 0)
 		return 1;
 	loop_set_before_sleep(transport_flush);
@@ -141,6 +146,7 @@ int main(int argc, char **argv)
 		fiber_run_ready();
 	transport_flush();
 	transport_close();
+	xnu_fini();
 	dispatch_fini();
 	fiber_trim_pool(0);
 	close(signal_watch.fd);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "procfs.h"
 #include "process.h"
+#include "xnu/xnu.h"
 
 static struct hashmap processes;        /* container pid -> process */
 static struct hashmap processes_global; /* global pid -> process */
@@ -142,6 +143,11 @@ void thread_die(struct thread *t)
 	t->dead = true;
 	hashmap_remove(&threads, thread_key(t->process->pid, t->tid));
 	thread_total--;
+	/* A Mach wait ends through xnu/ first; abort_wait catches the other waits. */
+	if (t->xnu) {
+		xnu_thread_terminate(t->xnu);
+		t->xnu = NULL;
+	}
 	abort_wait(t);
 	maybe_free_thread(t);
 }
@@ -171,6 +177,11 @@ void process_die(struct process *p, const char *why)
 	for (struct thread *t = p->threads, *next; t; t = next) {
 		next = t->next;
 		thread_die(t);
+	}
+	/* Its rights go: ports die, dead-name and no-senders notifications fire. */
+	if (p->xnu) {
+		xnu_task_terminate(p->xnu);
+		p->xnu = NULL;
 	}
 	maybe_free_process(p);
 }
@@ -266,6 +277,8 @@ void process_complete_exec(struct process *p, struct thread *survivor, int archi
 	}
 	p->exec_pending = false;
 	p->architecture = architecture;
+	if (p->xnu)
+		xnu_task_exec(p->xnu, architecture == DSERVER_ARCH_X86_64);
 	p->dyld_info_address = 0;
 	p->dyld_info_length = 0;
 }
@@ -342,6 +355,12 @@ static struct process *process_create(const struct datagram *dg, int *error)
 	p->linux_uid = dg->cred.uid;
 	p->architecture = h->architecture;
 	p->pid_namespaced = st.nspid_levels > 1;
+	p->xnu = xnu_task_create(p, p->pid, dg->cred.uid, dg->cred.gid, h->architecture == DSERVER_ARCH_X86_64);
+	if (!p->xnu) {
+		free(p);
+		*error = -ENOMEM;
+		return NULL;
+	}
 	p->vchroot_fd = -1;
 	p->exec_watch.fd = -1;
 	p->death_watch.fd = pidfd_open_compat(p->global_pid);
@@ -366,6 +385,7 @@ static struct process *process_create(const struct datagram *dg, int *error)
 			loop_watch_remove(&p->death_watch);
 			close(p->death_watch.fd);
 		}
+		xnu_task_terminate(p->xnu);
 		process_free(p);
 		*error = -ENOMEM;
 		return NULL;
@@ -386,7 +406,11 @@ static struct thread *thread_create(struct process *p, int32_t tid, int *error)
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t || hashmap_put(&threads, thread_key(p->pid, tid), t) != 0) {
+	if (t)
+		t->xnu = xnu_thread_create(p->xnu, t, tid);
+	if (!t || !t->xnu || hashmap_put(&threads, thread_key(p->pid, tid), t) != 0) {
+		if (t && t->xnu)
+			xnu_thread_terminate(t->xnu);
 		free(t);
 		*error = -ENOMEM;
 		return NULL;

@@ -15,6 +15,9 @@
 
 struct call;
 struct fiber;
+struct s2c_wait;
+struct xnu_task;
+struct xnu_thread;
 
 struct thread {
 	struct process *process;
@@ -25,6 +28,8 @@ struct thread {
 	struct peer_address address; /* where this thread's latest datagram came from */
 	uint64_t pthread_handle;
 	uint64_t dispatch_qaddr;
+	struct xnu_thread *xnu; /* the Mach thread */
+	struct s2c_wait *s2c;   /* the server-to-client call outstanding, if any */
 	struct thread *next;    /* in process->threads */
 };
 
@@ -60,6 +65,7 @@ struct process {
 	struct call *fork_waiters;      /* calls parked in fork_wait_for_child */
 
 	struct console *consoles;
+	struct xnu_task *xnu;           /* the Mach task */
 	struct thread *threads;
 	size_t thread_count;
 	size_t calls_in_flight;         /* the record lives until these finish */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The host side of xnu/glue/glue.h: xnu/'s view of processes, memory, timers, logs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "call.h"
+#include "client_memory.h"
+#include "glue.h"
+#include "log.h"
+#include "loop.h"
+#include "s2c.h"
+#include "xnu/xnu.h"
+
+static struct process *task_process(struct xnu_task *task)
+{
+	return xnu_task_host(task);
+}
+
+static struct thread *thread_record(struct xnu_thread *thread)
+{
+	return xnu_thread_host(thread);
+}
+
+int host_copyin(struct xnu_task *task, uint64_t address, void *buffer, size_t size)
+{
+	struct process *p = task_process(task);
+
+	return p && !p->dead ? copyin(p, address, buffer, size) : -ESRCH;
+}
+
+int host_copyout(struct xnu_task *task, uint64_t address, const void *buffer, size_t size)
+{
+	struct process *p = task_process(task);
+
+	return p && !p->dead ? copyout(p, address, buffer, size) : -ESRCH;
+}
+
+int host_map_anywhere(struct xnu_thread *thread, uint64_t size, uint64_t *address)
+{
+	return s2c_mmap_anywhere(thread_record(thread), size, address);
+}
+
+int host_unmap(struct xnu_thread *thread, uint64_t address, uint64_t size)
+{
+	return s2c_munmap(thread_record(thread), address, size);
+}
+
+void host_thread_return(struct xnu_thread *thread, int32_t code)
+{
+	struct thread *t = thread_record(thread);
+	struct call *call = t ? t->active_call : NULL;
+
+	if (!call) {
+		log_error("xnu", "a parked Mach call finished with no call in flight");
+		return;
+	}
+	call->reply.header.code = code;
+	call_complete(call);
+}
+
+struct host_timer {
+	struct loop_timer timer;
+	void (*fire)(void *arg);
+	void *arg;
+};
+
+static void timer_expired(struct loop_timer *timer)
+{
+	struct host_timer *t = (struct host_timer *)timer;
+
+	t->fire(t->arg);
+}
+
+struct host_timer *host_timer_create(void (*fire)(void *arg), void *arg)
+{
+	struct host_timer *t = malloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	loop_timer_init(&t->timer, timer_expired);
+	t->fire = fire;
+	t->arg = arg;
+	return t;
+}
+
+void host_timer_arm(struct host_timer *timer, uint64_t deadline_ns)
+{
+	/* Without memory for the heap the wait still ends: its thread's death or an abort ends it. */
+	if (loop_timer_arm(&timer->timer, deadline_ns) != 0)
+		log_error("xnu", "no memory to arm a timer; a Mach timeout will not fire");
+}
+
+void host_timer_cancel(struct host_timer *timer)
+{
+	loop_timer_cancel(&timer->timer);
+}
+
+void host_timer_destroy(struct host_timer *timer)
+{
+	loop_timer_cancel(&timer->timer);
+	free(timer);
+}
+
+uint64_t host_now_ns(void)
+{
+	return loop_now_ns();
+}
+
+void host_log(int level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (level > (int)log_threshold)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_message((enum log_level)level, "xnu", "%s", line);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mach_port_* on a space (ipc/mach_port.c). */
+#ifndef XNU_IPC_MACH_PORT_H
+#define XNU_IPC_MACH_PORT_H
+
+#include <stdbool.h>
+
+#include "ipc_internal.h"
+
+struct mach_port_status {
+	mach_port_name_t mps_pset;
+	mach_port_seqno_t mps_seqno;
+	mach_port_mscount_t mps_mscount;
+	mach_port_msgcount_t mps_qlimit;
+	mach_port_msgcount_t mps_msgcount;
+	uint32_t mps_sorights;
+	uint32_t mps_srights;   /* boolean_t */
+	uint32_t mps_pdrequest; /* boolean_t */
+	uint32_t mps_nsrequest; /* boolean_t */
+	uint32_t mps_flags;
+};
+#define MACH_PORT_RECEIVE_STATUS_COUNT 10u
+#define MACH_PORT_INFO_EXT_COUNT 17u   /* status, boost count, six reserved */
+#define MACH_PORT_GUARD_INFO_COUNT 2u
+#define MACH_PORT_INFO_MAX_COUNT MACH_PORT_INFO_EXT_COUNT
+_Static_assert(sizeof(struct mach_port_status) == MACH_PORT_RECEIVE_STATUS_COUNT * 4, "mach_port_status_t");
+
+struct mach_port_options {
+	uint32_t flags;
+	struct {
+		uint32_t mpl_qlimit;
+	} mpl;
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct mach_port_options) == 24, "mach_port_options_t");
+
+kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t right, mach_port_name_t *name);
+kern_return_t mach_port_allocate_name(struct ipc_space *space, mach_port_right_t right, mach_port_name_t name);
+kern_return_t mach_port_destroy(struct ipc_space *space, mach_port_name_t name);
+kern_return_t mach_port_deallocate(struct ipc_space *space, mach_port_name_t name);
+kern_return_t mach_port_mod_refs(struct ipc_space *space, mach_port_name_t name, mach_port_right_t right,
+				 mach_port_delta_t delta);
+kern_return_t mach_port_get_refs(struct ipc_space *space, mach_port_name_t name, mach_port_right_t right,
+				 mach_port_urefs_t *urefs);
+kern_return_t mach_port_type(struct ipc_space *space, mach_port_name_t name, mach_port_type_t *type);
+kern_return_t mach_port_move_member(struct ipc_space *space, mach_port_name_t member, mach_port_name_t after);
+kern_return_t mach_port_insert_member(struct ipc_space *space, mach_port_name_t name, mach_port_name_t pset);
+kern_return_t mach_port_extract_member(struct ipc_space *space, mach_port_name_t name, mach_port_name_t pset);
+/* *members is malloc'ed; the caller frees it. */
+kern_return_t mach_port_get_set_status(struct ipc_space *space, mach_port_name_t name,
+				       mach_port_name_t **members, uint32_t *count);
+kern_return_t mach_port_get_attributes(struct ipc_space *space, mach_port_name_t name, int flavor,
+				       uint32_t *info, uint32_t *count);
+kern_return_t mach_port_set_attributes(struct ipc_space *space, mach_port_name_t name, int flavor,
+				       const uint32_t *info, uint32_t count);
+kern_return_t mach_port_get_context(struct ipc_space *space, mach_port_name_t name, uint64_t *context);
+kern_return_t mach_port_set_context(struct ipc_space *space, mach_port_name_t name, uint64_t context);
+kern_return_t mach_port_set_mscount(struct ipc_space *space, mach_port_name_t name, mach_port_mscount_t mscount);
+kern_return_t mach_port_set_seqno(struct ipc_space *space, mach_port_name_t name, mach_port_seqno_t seqno);
+kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, uint64_t guard, bool strict);
+kern_return_t mach_port_unguard(struct ipc_space *space, mach_port_name_t name, uint64_t guard);
+kern_return_t mach_port_construct(struct ipc_space *space, const struct mach_port_options *options,
+				  uint64_t context, mach_port_name_t *name);
+kern_return_t mach_port_destruct(struct ipc_space *space, mach_port_name_t name, mach_port_delta_t srdelta,
+				 uint64_t guard);
+/* notify is a send-once right (or NULL) that the request consumes; *previous gets the old one. */
+kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_name_t name, int32_t msgid,
+					     mach_port_mscount_t sync, struct ipc_port *notify,
+					     struct ipc_port **previous);
+/* Consumes the right (type MACH_MSG_TYPE_PORT_*) on success. */
+kern_return_t mach_port_insert_right(struct ipc_space *space, mach_port_name_t name, struct ipc_object *object,
+				     mach_msg_type_name_t type);
+/* Both arrays malloc'ed; the caller frees them. */
+kern_return_t mach_port_names(struct ipc_space *space, mach_port_name_t **names, mach_port_type_t **types,
+			      uint32_t *count);
+
+#endif
