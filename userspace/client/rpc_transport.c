@@ -20,6 +20,7 @@
 
 #include "client.h"
 #include "rpc_transport.h"
+#include "s2c.h"
 
 #if defined(__x86_64__)
 #define CLIENT_ARCHITECTURE DSERVER_ARCH_X86_64
@@ -139,9 +140,11 @@ static int take_descriptor(struct msghdr *msg, int *fd)
 	return 0;
 }
 
-static int receive_reply(int sock, uint32_t number, struct dserver_reply_header *reply,
-			 size_t reply_size, int *fd_out)
+static int receive_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *request,
+			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out)
 {
+	uint32_t number = request->number;
+
 	for (;;) {
 		union {
 			uint64_t align;
@@ -175,12 +178,8 @@ static int receive_reply(int sock, uint32_t number, struct dserver_reply_header 
 
 			memcpy(&first, buf.bytes, sizeof(first));
 			if (first == DSERVER_S2C_NUMBER) {
-				/*
-				 * A server-to-client call (§8). The signals
-				 * issue performs it here and answers it; until
-				 * then it is dropped and the reply awaited.
-				 */
-				close_received(&msg);
+				/* A server-to-client call (§8): do it, answer, and keep waiting. */
+				dserver_s2c_perform(sock, server, request, buf.bytes, (size_t)n, &msg);
 				continue;
 			}
 		}
@@ -255,7 +254,7 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 		block_ordinary_signals(&saved_mask);
 	r = send_request(sock, &server, request, request_size, fd_in, flags);
 	if (r == 0)
-		r = receive_reply(sock, request->number, reply, reply_size, fd_out);
+		r = receive_reply(sock, &server, request, reply, reply_size, fd_out);
 	if (!(flags & DSERVER_CALL_AI))
 		pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	pthread_setcancelstate(cancel_state, NULL);
