@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -29,6 +28,8 @@
 #include <cmocka.h>
 
 #include <dserver/rpc.h>
+
+#include "dgram_server.h"
 
 #if defined(__x86_64__)
 #define ARCHITECTURE DSERVER_ARCH_X86_64
@@ -75,11 +76,7 @@ struct knobs {
 };
 
 static struct {
-	char dir[64];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int sock;
-	int stop[2];
-	pthread_t thread;
+	struct dgram_server ds;
 	pthread_mutex_t lock;
 	struct record records[MAX_RECORDS];
 	int count;
@@ -213,7 +210,7 @@ static void send_datagram(const struct record *to, const struct datagram *d)
 			memcpy(CMSG_DATA(cmsg) + i * sizeof(int), &srv.attach_fd, sizeof(int));
 	}
 	/* A forked child may be gone already. */
-	(void)sendmsg(srv.sock, &msg, MSG_NOSIGNAL);
+	(void)sendmsg(srv.ds.sock, &msg, MSG_NOSIGNAL);
 }
 
 static void serve_one(void)
@@ -238,7 +235,7 @@ static void serve_one(void)
 	ssize_t got;
 
 	memset(&r, 0, sizeof(r));
-	got = recvmsg(srv.sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	got = recvmsg(srv.ds.sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (got < 0)
 		return;
 	r.size = (size_t)got;
@@ -281,26 +278,6 @@ static void serve_one(void)
 		send_datagram(&r, &out[i]);
 }
 
-static void *server_main(void *arg)
-{
-	sigset_t all;
-
-	(void)arg;
-	/* The test's signals are for the client thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
-		struct pollfd p[2] = { { srv.sock, POLLIN, 0 }, { srv.stop[0], POLLIN, 0 } };
-
-		if (poll(p, 2, -1) < 0)
-			continue;
-		if (p[1].revents)
-			return NULL;
-		if (p[0].revents & POLLIN)
-			serve_one();
-	}
-}
-
 /* Fails the call instead of hanging the test if no reply comes. */
 static void arm_receive_timeout(void)
 {
@@ -313,27 +290,13 @@ static void arm_receive_timeout(void)
 
 static int setup(void **state)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int one = 1;
-
 	(void)state;
 	memset(&srv.knobs, 0, sizeof(srv.knobs));
 	srv.count = 0;
 	srv.attach_fd = -1;
-	strcpy(srv.dir, "/tmp/dserver-client-XXXXXX");
-	if (!mkdtemp(srv.dir))
-		return -1;
-	snprintf(srv.path, sizeof(srv.path), "%s/s.sock", srv.dir);
-	memcpy(addr.sun_path, srv.path, sizeof(srv.path));
-	srv.sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (srv.sock < 0 || bind(srv.sock, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    setsockopt(srv.sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
-	    pipe2(srv.stop, O_CLOEXEC) < 0)
-		return -1;
 	pthread_mutex_init(&srv.lock, NULL);
-	if (pthread_create(&srv.thread, NULL, server_main, NULL))
+	if (dgram_server_start(&srv.ds, true, serve_one) < 0)
 		return -1;
-	setenv("DSERVER_SOCKET", srv.path, 1);
 	unsetenv("__mldr_sockpath");
 	dserver_client_forget_thread();
 	arm_receive_timeout();
@@ -344,18 +307,10 @@ static int teardown(void **state)
 {
 	(void)state;
 	dserver_client_forget_thread();
-	if (write(srv.stop[1], "x", 1) != 1)
-		return -1;
-	pthread_join(srv.thread, NULL);
+	dgram_server_stop(&srv.ds);
 	pthread_mutex_destroy(&srv.lock);
-	close(srv.stop[0]);
-	close(srv.stop[1]);
-	close(srv.sock);
-	unlink(srv.path);
-	rmdir(srv.dir);
 	if (srv.attach_fd >= 0)
 		close(srv.attach_fd);
-	unsetenv("DSERVER_SOCKET");
 	unsetenv("__mldr_sockpath");
 	return 0;
 }
@@ -549,7 +504,7 @@ static void request_descriptor_travels_as_scm_rights(void **state)
 	int dir;
 
 	(void)state;
-	dir = open(srv.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = open(srv.ds.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dir >= 0);
 	assert_int_equal(0, fstat(dir, &st));
 	assert_int_equal(0, dserver_rpc_vchroot(dir));
@@ -721,7 +676,7 @@ static void mldr_sockpath_is_the_fallback(void **state)
 {
 	(void)state;
 	unsetenv("DSERVER_SOCKET");
-	setenv("__mldr_sockpath", srv.path, 1);
+	setenv("__mldr_sockpath", srv.ds.path, 1);
 	assert_int_equal(0, dserver_rpc_vchroot_path(0, 0, NULL));
 	assert_int_equal(2, record_count());
 }
@@ -743,7 +698,7 @@ static void unreachable_server_is_an_error(void **state)
 	char path[160];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/nobody", srv.dir);
+	snprintf(path, sizeof(path), "%s/nobody", srv.ds.dir);
 	setenv("DSERVER_SOCKET", path, 1);
 	assert_int_equal(-ENOENT, dserver_rpc_vchroot_path(0, 0, NULL));
 	assert_int_equal(-ENOENT, dserver_client_checkin());

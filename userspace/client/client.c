@@ -19,6 +19,7 @@
 #include <dserver/rpc.h>
 
 #include "client.h"
+#include "mach_api.h"
 
 struct client_thread {
 	int sock;          /* -1 until the thread's first call */
@@ -74,8 +75,11 @@ static void forget_thread(void)
 static void thread_exit(void *unused)
 {
 	(void)unused;
-	if (self.checked_in)
+	if (self.checked_in) {
+		/* Its Mach resources go while the server still knows the thread. */
+		dserver_mach_thread_exit();
 		dserver_rpc_checkout(-1, false);
+	}
 	forget_thread();
 }
 
@@ -93,6 +97,7 @@ static void after_fork_child(void)
 {
 	struct client_thread *t;
 
+	dserver_mach_fork_child();
 	/* The sockets are the parent threads' addresses; the child needs its own. */
 	for (t = threads; t; t = t->next)
 		close(t->sock);
