@@ -114,7 +114,7 @@ static kern_return_t reply_ool_arrays(struct mig_request *rq, uint32_t **arrays,
 
 		d->type = MACH_MSG_OOL_DESCRIPTOR;
 		d->copy = MACH_MSG_VIRTUAL_COPY;
-		d->deallocate = false;
+		d->deallocate = true; /* the receiver owns the memory */
 		d->ool.size = (uint64_t)count * 4;
 		if (count) {
 			d->ool.data = arrays[i];
@@ -156,9 +156,14 @@ static struct ipc_object *take_port(struct mig_request *rq, mach_msg_type_name_t
 	return object;
 }
 
+/* A simple request with exactly args_size bytes of arguments (MIG sends no NDR for none). */
 static bool is_simple(const struct mig_request *rq, uint32_t args_size)
 {
-	return !(rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) && rq->args_size == args_size;
+	if (rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX)
+		return false;
+	if (args_size == 0)
+		return rq->kmsg->inline_size == 0 || rq->kmsg->inline_size == NDR_SIZE;
+	return rq->kmsg->inline_size == NDR_SIZE + args_size;
 }
 
 static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
@@ -318,6 +323,19 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 	}
 	case 21: /* task_set_port_space: obsolete, accepted */
 		return reply_none(rq, KERN_SUCCESS);
+	case 22: { /* mach_port_get_srights */
+		struct ipc_port *port;
+		mach_port_type_t type;
+
+		if (!is_simple(rq, 4))
+			return MIG_BAD_ARGUMENTS;
+		if ((kr = mach_port_type(space, arg32(rq, 0), &type)) != KERN_SUCCESS)
+			return kr;
+		if (!(type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		port = ipc_port_of(ipc_entry_lookup(space, arg32(rq, 0))->object);
+		return reply_u32(rq, KERN_SUCCESS, port->srights);
+	}
 	case 26: /* mach_port_insert_member */
 		if (!is_simple(rq, 8))
 			return MIG_BAD_ARGUMENTS;
@@ -343,6 +361,22 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		if (!is_simple(rq, 12))
 			return MIG_BAD_ARGUMENTS;
 		return reply_none(rq, mach_port_set_context(space, arg32(rq, 0), arg64(rq, 4)));
+	case 31: { /* mach_port_construct: the options travel out of line */
+		struct kmsg_desc *d = rq->kmsg->desc_count == 1 ? &rq->kmsg->descs[0] : NULL;
+		struct mach_port_options options;
+		mach_port_name_t name;
+
+		if (!(rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || !d || d->type != MACH_MSG_OOL_DESCRIPTOR ||
+		    d->ool.size < sizeof(options) || rq->args_size != 8)
+			return MIG_BAD_ARGUMENTS;
+		memcpy(&options, d->ool.data, sizeof(options));
+		kr = mach_port_construct(space, &options, arg64(rq, 0), &name);
+		return reply_u32(rq, kr, name);
+	}
+	case 32: /* mach_port_destruct */
+		if (!is_simple(rq, 16))
+			return MIG_BAD_ARGUMENTS;
+		return reply_none(rq, mach_port_destruct(space, arg32(rq, 0), (int32_t)arg32(rq, 4), arg64(rq, 8)));
 	case 33: /* mach_port_guard */
 		if (!is_simple(rq, 16))
 			return MIG_BAD_ARGUMENTS;
@@ -374,9 +408,7 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 	if (routine >= 0 && routine < 100) {
 		rq.task = port->kotype == IKOT_TASK ? port->kobject : NULL;
 		rq.space = rq.task && rq.task->active ? rq.task->space : NULL;
-		if (kmsg->inline_size < NDR_SIZE)
-			kr = MIG_BAD_ARGUMENTS;
-		else if (!rq.space)
+		if (!rq.space)
 			kr = KERN_INVALID_TASK;
 		else
 			kr = serve_mach_port(&rq, routine);
