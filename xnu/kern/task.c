@@ -156,7 +156,7 @@ void xnu_thread_terminate(struct xnu_thread *thread)
 	for (struct xnu_thread **link = &task->threads; *link; link = &(*link)->task_next) {
 		if (*link == thread) {
 			*link = thread->task_next;
-			xnu_thread_release(thread); /* the task's list reference */
+			thread->refs--; /* the task's list reference; the server's still holds it */
 			break;
 		}
 	}
