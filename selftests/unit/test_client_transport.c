@@ -157,6 +157,8 @@ static size_t respond(const struct record *req, struct datagram out[MAX_DATAGRAM
 	size_t n = 0, size;
 	int fd_offset;
 
+	if (number == DSERVER_S2C_NUMBER)
+		return 0; /* a client's answer to an S2C call: recorded, not answered */
 	if (k.s2c_first) {
 		int32_t s2c[6] = { (int32_t)DSERVER_S2C_NUMBER, 2 /* munmap */ };
 
@@ -585,22 +587,39 @@ static void unmanaged_calls_do_not_check_in(void **state)
 	assert_int_equal(16, record_at(0)->size);
 }
 
-static void s2c_datagrams_are_skipped(void **state)
+/* An S2C call that arrives while a reply is awaited is performed, answered, and the wait goes on. */
+static void s2c_calls_are_performed_and_answered(void **state)
 {
 	struct stat st;
 	uint64_t length = 0;
-	int before;
+	int before, recorded;
+	int32_t s2c_number, result, err;
 
 	(void)state;
 	make_attach_fd(&st);
 	assert_int_equal(0, dserver_client_checkin());
 	before = count_fds();
+	recorded = record_count();
 	srv.knobs.s2c_first = true;
 	srv.knobs.s2c_attach = 1;
 	srv.knobs.length = 8;
 	assert_int_equal(0, dserver_rpc_vchroot_path(0, 0, &length));
 	assert_int_equal(8, length);
+	/* The descriptor a munmap call does not use is closed. */
 	assert_int_equal(before, count_fds());
+	for (int i = 0; i < 1000 && record_count() < recorded + 2; i++)
+		usleep(1000);
+	assert_int_equal(recorded + 2, record_count());
+	const struct record *answer = record_at(recorded + 1);
+
+	assert_int_equal(DSERVER_S2C_NUMBER, number_of(answer));
+	assert_int_equal(28, answer->size);
+	memcpy(&s2c_number, answer->bytes + 16, sizeof(s2c_number));
+	memcpy(&result, answer->bytes + 20, sizeof(result));
+	memcpy(&err, answer->bytes + 24, sizeof(err));
+	assert_int_equal(2, s2c_number);
+	assert_int_equal(-1, result); /* munmap(NULL, 0) */
+	assert_int_equal(EINVAL, err);
 }
 
 static const uint64_t ordinary_signals = 0x7fffffffu & ~(1u << (SIGKILL - 1)) & ~(1u << (SIGSTOP - 1));
@@ -862,7 +881,7 @@ int main(void)
 		T(explicit_checkin_and_checkout_are_tracked),
 		T(forget_thread_starts_over),
 		T(unmanaged_calls_do_not_check_in),
-		T(s2c_datagrams_are_skipped),
+		T(s2c_calls_are_performed_and_answered),
 		T(ordinary_signals_are_blocked_around_a_call),
 		T(interrupted_receive_keeps_waiting),
 		T(missing_socket_path_is_epipe),
