@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "transport.h"
+#include "watcher.h"
 
 #define RECEIVE_BATCH 32
 /* Receive at most this many batches per wake-up, so fibers and replies get a turn. */
@@ -57,6 +58,11 @@ static struct loop_timer retry_timer;
 static uint64_t retry_delay_ns;
 
 static struct transport_stats stats;
+
+/* --io=block: the loop sleeps in our receive, and the watcher thread wakes it. */
+static bool blocking;
+static bool woken;   /* a wake-up from the watcher arrived since the last rearm */
+static pid_t own_pid;
 
 /* Receive buffers, reused for every batch. */
 static struct datagram batch[RECEIVE_BATCH];
@@ -129,7 +135,8 @@ static void prepare_slot(int i)
 	m->msg_control = batch_control[i].buf;
 }
 
-static void receive_batch(void)
+/* wait: sleep until the first datagram arrives (the socket is blocking then). */
+static void receive_batch(bool wait)
 {
 	for (int round = 0; round < RECEIVE_ROUNDS; round++) {
 		unsigned asked = batch_size;
@@ -140,7 +147,8 @@ static void receive_batch(void)
 			batch_hdr[i].msg_hdr.msg_namelen = sizeof(batch[i].source.addr);
 			batch_hdr[i].msg_hdr.msg_controllen = sizeof(batch_control[i].buf);
 		}
-		n = recvmmsg(socket_watch.fd, batch_hdr, asked, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+		n = recvmmsg(socket_watch.fd, batch_hdr, asked,
+			     (round == 0 && wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC, NULL);
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				log_warn("transport", "recvmmsg: %m");
@@ -166,6 +174,16 @@ static void receive_batch(void)
 				stats.dropped_incoming++;
 				continue;
 			}
+			if (have_cred && dg->cred.pid == own_pid) {
+				/*
+				 * Only this process sends with its pid (forging a pid
+				 * takes CAP_SYS_ADMIN, and then costs one look at the
+				 * epoll set): the watcher's wake-up.
+				 */
+				woken = true;
+				datagram_close_fds(dg);
+				continue;
+			}
 			if (!have_cred || dg->source.len <= sizeof(sa_family_t)) {
 				/* No credentials, or no address to answer to. */
 				log_warn("transport", "dropped a datagram without %s",
@@ -183,6 +201,13 @@ static void receive_batch(void)
 		}
 		if (batch_size < RECEIVE_BATCH)
 			batch_size *= 2;
+		/*
+		 * One datagram asked for, one received: that is a request-reply
+		 * client, and another try now would most likely find nothing and
+		 * cost a syscall. The next wake-up asks for two.
+		 */
+		if (asked == 1)
+			return;
 	}
 }
 
@@ -190,8 +215,28 @@ static void on_socket_event(struct loop_watch *watch, uint32_t events)
 {
 	(void)watch;
 	if (events & EPOLLIN)
-		receive_batch();
+		receive_batch(false);
 }
+
+static bool sleep_in_receive(bool block)
+{
+	receive_batch(block);
+	/* Without blocking, the loop looks at the epoll set anyway (fibers wait). */
+	return woken || !block;
+}
+
+static void rearm_watcher(void)
+{
+	if (woken) {
+		woken = false;
+		watcher_rearm();
+	}
+}
+
+static const struct loop_sleeper receive_sleeper = {
+	.sleep = sleep_in_receive,
+	.rearm = rearm_watcher,
+};
 
 /* --- sending --- */
 
@@ -434,7 +479,61 @@ static int check_directory(const char *path)
 	return err;
 }
 
-int transport_open(const char *path, transport_receive_fn receive)
+/*
+ * Let the loop sleep in a blocking receive on the socket (one syscall per
+ * wake-up instead of epoll_wait and a receive), with the watcher thread
+ * for the rest of the epoll set. 0 or -errno (then the socket is in the
+ * epoll set as before).
+ */
+static int start_blocking(int fd, const struct sockaddr_un *addr)
+{
+	int err;
+
+	/* Every other receive, and every send, passes MSG_DONTWAIT. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+		return -errno;
+	err = watcher_start(loop_epoll_fd(), addr, sizeof(*addr));
+	if (err) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		return err;
+	}
+	blocking = true;
+	loop_set_sleeper(&receive_sleeper);
+	return 0;
+}
+
+const char *transport_io_name(enum transport_io io)
+{
+	static const char *const names[] = { "auto", "block", "epoll" };
+
+	return io < sizeof(names) / sizeof(names[0]) ? names[io] : "?";
+}
+
+static int choose_io(int fd, const struct sockaddr_un *addr, enum transport_io io)
+{
+	int err;
+
+	if (io == TRANSPORT_IO_EPOLL) {
+		log_info("transport", "io: epoll (asked for with --io=epoll)");
+		return loop_watch_add(&socket_watch, EPOLLIN);
+	}
+	err = start_blocking(fd, addr);
+	if (!err) {
+		log_info("transport", "io: block (the loop sleeps in a blocking receive on the socket; "
+			 "a watcher thread wakes it for other events)");
+		return 0;
+	}
+	if (io == TRANSPORT_IO_BLOCK) {
+		log_error("transport", "io: --io=block, but the watcher thread cannot start: %s",
+			  strerror(-err));
+		return err;
+	}
+	log_warn("transport", "io: epoll (the watcher thread for --io=block cannot start: %s)",
+		 strerror(-err));
+	return loop_watch_add(&socket_watch, EPOLLIN);
+}
+
+int transport_open(const char *path, transport_receive_fn receive, enum transport_io io)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int one = 1, err, fd;
@@ -467,7 +566,8 @@ int transport_open(const char *path, transport_receive_fn receive)
 	socket_watch.on_event = on_socket_event;
 	receiver = receive;
 	loop_timer_init(&retry_timer, on_retry);
-	err = loop_watch_add(&socket_watch, EPOLLIN);
+	own_pid = getpid();
+	err = choose_io(fd, &addr, io);
 	if (err) {
 		errno = -err;
 		goto fail;
@@ -494,8 +594,14 @@ void transport_close(void)
 	pending = deferred = (struct outgoing_queue){ 0 };
 	deferred_fds = 0;
 	loop_timer_cancel(&retry_timer);
-	if (socket_watch.fd >= 0) {
+	if (blocking) {
+		watcher_stop();
+		loop_set_sleeper(NULL);
+	} else if (socket_watch.fd >= 0) {
 		loop_watch_remove(&socket_watch);
+	}
+	blocking = woken = false;
+	if (socket_watch.fd >= 0) {
 		close(socket_watch.fd);
 		socket_watch.fd = -1;
 	}
