@@ -119,9 +119,13 @@ static bool parse_control(struct msghdr *msg, struct datagram *dg)
  * How many datagrams to ask for: recvmmsg tries to fill every slot it is
  * given, and each empty try costs time, so the batch grows only while
  * datagrams arrive faster than one per wake-up (a request-reply client sends
- * one at a time).
+ * one at a time). A batch of one is asked for with recvmsg, which costs
+ * less than recvmmsg; every PROBE_EVERY such batches, the next asks for two
+ * to see whether datagrams now queue up.
  */
+#define PROBE_EVERY 8
 static unsigned batch_size = 1;
+static unsigned singles; /* batches of one in a row */
 
 static void prepare_slot(int i)
 {
@@ -147,8 +151,17 @@ static void receive_batch(bool wait)
 			batch_hdr[i].msg_hdr.msg_namelen = sizeof(batch[i].source.addr);
 			batch_hdr[i].msg_hdr.msg_controllen = sizeof(batch_control[i].buf);
 		}
-		n = recvmmsg(socket_watch.fd, batch_hdr, asked,
-			     (round == 0 && wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC, NULL);
+		if (asked == 1) {
+			ssize_t got = recvmsg(socket_watch.fd, &batch_hdr[0].msg_hdr,
+					      (round == 0 && wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
+
+			n = got < 0 ? -1 : 1;
+			batch_hdr[0].msg_len = got < 0 ? 0 : (unsigned)got;
+		} else {
+			n = recvmmsg(socket_watch.fd, batch_hdr, asked,
+				     (round == 0 && wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC,
+				     NULL);
+		}
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				log_warn("transport", "recvmmsg: %m");
@@ -199,15 +212,18 @@ static void receive_batch(bool wait)
 				batch_size /= 2;
 			return;
 		}
+		/*
+		 * One datagram asked for, one received: most likely a
+		 * request-reply client, and another try now would find nothing
+		 * and cost a syscall.
+		 */
+		if (asked == 1) {
+			if (++singles % PROBE_EVERY == 0)
+				batch_size = 2;
+			return;
+		}
 		if (batch_size < RECEIVE_BATCH)
 			batch_size *= 2;
-		/*
-		 * One datagram asked for, one received: that is a request-reply
-		 * client, and another try now would most likely find nothing and
-		 * cost a syscall. The next wake-up asks for two.
-		 */
-		if (asked == 1)
-			return;
 	}
 }
 
