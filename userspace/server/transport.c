@@ -398,8 +398,15 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 
 		int sent;
 
-		/* sendmsg is cheaper for the common case of one reply per wake-up. */
-		if (n == 1)
+		/*
+		 * The common case is one reply per wake-up: sendto, without a
+		 * message header for the kernel to copy in, costs less than
+		 * sendmsg, which costs less than sendmmsg.
+		 */
+		if (n == 1 && items[i].fd < 0)
+			sent = sendto(socket_watch.fd, items[i].data, items[i].size, MSG_DONTWAIT | MSG_NOSIGNAL,
+				      (const struct sockaddr *)&items[i].to.addr, items[i].to.len) < 0 ? -1 : 1;
+		else if (n == 1)
 			sent = sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
 		else
 			sent = sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
