@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -19,6 +21,8 @@ static struct {
 	int sock;       /* connected to the server socket */
 	int control;    /* eventfd: the loop's "rearm" and "stop" */
 	atomic_bool stop;
+	sem_t started;
+	int start_error;
 } w = { .sock = -1, .control = -1 };
 
 /* Block until the loop writes to the control eventfd; false if it asks us to stop. */
@@ -56,6 +60,17 @@ static bool send_wake(void)
 static void *watch(void *arg)
 {
 	(void)arg;
+	/*
+	 * A descriptor table of our own: while the loop's table has one user,
+	 * the kernel looks up its descriptors without reference counting on
+	 * every call. The copy holds only what is open now (the loop waits
+	 * below), none of the clients' descriptors, whose last close must
+	 * stay the loop's.
+	 */
+	w.start_error = unshare(CLONE_FILES) == 0 ? 0 : -errno;
+	sem_post(&w.started);
+	if (w.start_error)
+		return NULL;
 	for (;;) {
 		struct pollfd p[2] = { { w.epoll_fd, POLLIN, 0 }, { w.control, POLLIN, 0 } };
 
@@ -81,6 +96,7 @@ int watcher_start(int epoll_fd, const struct sockaddr_un *wake, socklen_t wake_l
 
 	w.epoll_fd = epoll_fd;
 	atomic_store(&w.stop, false);
+	sem_init(&w.started, 0, 0);
 	w.control = eventfd(0, EFD_CLOEXEC);
 	w.sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (w.control < 0 || w.sock < 0 || connect(w.sock, (const struct sockaddr *)wake, wake_len) != 0) {
@@ -94,8 +110,14 @@ int watcher_start(int epoll_fd, const struct sockaddr_un *wake, socklen_t wake_l
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		goto fail;
-	pthread_setname_np(w.thread, "dserver-watch");
 	w.running = true;
+	while (sem_wait(&w.started) != 0)
+		;
+	if (w.start_error) {
+		err = w.start_error;
+		goto fail;
+	}
+	pthread_setname_np(w.thread, "dserver-watch");
 	return 0;
 fail:
 	watcher_stop();
@@ -123,4 +145,5 @@ void watcher_stop(void)
 	if (w.control >= 0)
 		close(w.control);
 	w.sock = w.control = -1;
+	sem_destroy(&w.started);
 }
