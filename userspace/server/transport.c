@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -86,6 +87,23 @@ void datagram_close_fds(struct datagram *dg)
 	dg->nfds = 0;
 }
 
+/*
+ * The socket calls of every request and reply, without glibc's wrappers:
+ * once the watcher thread exists, those do cancellation bookkeeping (two
+ * atomic operations) around every call, and the loop thread is never
+ * cancelled.
+ */
+static ssize_t raw_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
+static ssize_t raw_sendto(int fd, const void *data, size_t size, int flags,
+			  const struct peer_address *to)
+{
+	return syscall(SYS_sendto, fd, data, size, flags, &to->addr, to->len);
+}
+
 /* --- receiving --- */
 
 static bool parse_control(struct msghdr *msg, struct datagram *dg)
@@ -152,7 +170,7 @@ static void receive_batch(bool wait)
 			batch_hdr[i].msg_hdr.msg_controllen = sizeof(batch_control[i].buf);
 		}
 		if (asked == 1) {
-			ssize_t got = recvmsg(socket_watch.fd, &batch_hdr[0].msg_hdr,
+			ssize_t got = raw_recvmsg(socket_watch.fd, &batch_hdr[0].msg_hdr,
 					      (round == 0 && wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
 
 			n = got < 0 ? -1 : 1;
@@ -303,6 +321,9 @@ static void defer(const struct outgoing *o)
 		return;
 	}
 	*slot = *o;
+	/* The first failure starts the clock of RETRY_GIVE_UP_NS. */
+	if (!slot->first_try_ns)
+		slot->first_try_ns = loop_now_ns();
 	deferred_fds += o->fd >= 0;
 	stats.deferred++;
 	if (!loop_timer_armed(&retry_timer)) {
@@ -347,70 +368,83 @@ static void close_sent_fd(struct outgoing *o)
  * Send items[0..len) in order; those that meet a full peer go to the
  * deferred queue (with every later message to the same peer).
  */
-static void send_all(struct outgoing *items, size_t len, uint64_t now)
+union send_control {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+static void fill_header(struct msghdr *m, struct iovec *iov, union send_control *control,
+			struct outgoing *o)
+{
+	iov->iov_base = o->data;
+	iov->iov_len = o->size;
+	memset(m, 0, sizeof(*m));
+	m->msg_name = &o->to.addr;
+	m->msg_namelen = o->to.len;
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	if (o->fd >= 0) {
+		struct cmsghdr *c;
+
+		m->msg_control = control->buf;
+		m->msg_controllen = CMSG_SPACE(sizeof(int));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &o->fd, sizeof(int));
+	}
+}
+
+static __attribute__((noinline)) int send_with_headers(struct outgoing *o, size_t n)
 {
 	struct mmsghdr hdr[SEND_BATCH];
 	struct iovec iov[SEND_BATCH];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control[SEND_BATCH];
+	union send_control control[SEND_BATCH];
+
+	for (size_t k = 0; k < n; k++)
+		fill_header(&hdr[k].msg_hdr, &iov[k], &control[k], &o[k]);
+	if (n == 1)
+		return sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+	return sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * Send n messages from o on; how many were sent, or -1. The common case is one
+ * reply per wake-up: sendto, without a message header for the kernel to
+ * copy in, costs less than sendmsg, which costs less than sendmmsg (and
+ * the headers' arrays stay off the stack).
+ */
+static int send_some(struct outgoing *o, size_t n)
+{
+	if (n == 1 && o->fd < 0)
+		return raw_sendto(socket_watch.fd, o->data, o->size, MSG_DONTWAIT | MSG_NOSIGNAL,
+				  &o->to) < 0 ? -1 : 1;
+	return send_with_headers(o, n);
+}
+
+/*
+ * Send items[0..len) in order; those that meet a full peer go to the
+ * deferred queue (with every later message to the same peer).
+ */
+static void send_all(struct outgoing *items, size_t len)
+{
 	size_t i = 0;
 
 	while (i < len) {
 		size_t n = 0;
+		int sent;
 
 		/* A batch stops before a message whose peer already waits. */
-		while (i + n < len && n < SEND_BATCH) {
-			struct outgoing *o = &items[i + n];
-			struct msghdr *m = &hdr[n].msg_hdr;
-
-			if (deferred.len && peer_is_deferred(&o->to))
-				break;
-			iov[n].iov_base = o->data;
-			iov[n].iov_len = o->size;
-			memset(m, 0, sizeof(*m));
-			m->msg_name = &o->to.addr;
-			m->msg_namelen = o->to.len;
-			m->msg_iov = &iov[n];
-			m->msg_iovlen = 1;
-			if (o->fd >= 0) {
-				struct cmsghdr *c;
-
-				m->msg_control = control[n].buf;
-				m->msg_controllen = CMSG_SPACE(sizeof(int));
-				c = CMSG_FIRSTHDR(m);
-				c->cmsg_level = SOL_SOCKET;
-				c->cmsg_type = SCM_RIGHTS;
-				c->cmsg_len = CMSG_LEN(sizeof(int));
-				memcpy(CMSG_DATA(c), &o->fd, sizeof(int));
-			}
+		while (i + n < len && n < SEND_BATCH && !(deferred.len && peer_is_deferred(&items[i + n].to)))
 			n++;
-		}
 		if (n == 0) {
 			/* items[i]'s peer is waiting: keep the order behind it. */
-			if (!items[i].first_try_ns)
-				items[i].first_try_ns = now;
 			defer(&items[i]);
 			i++;
 			continue;
 		}
-
-		int sent;
-
-		/*
-		 * The common case is one reply per wake-up: sendto, without a
-		 * message header for the kernel to copy in, costs less than
-		 * sendmsg, which costs less than sendmmsg.
-		 */
-		if (n == 1 && items[i].fd < 0)
-			sent = sendto(socket_watch.fd, items[i].data, items[i].size, MSG_DONTWAIT | MSG_NOSIGNAL,
-				      (const struct sockaddr *)&items[i].to.addr, items[i].to.len) < 0 ? -1 : 1;
-		else if (n == 1)
-			sent = sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
-		else
-			sent = sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-
+		sent = send_some(&items[i], n);
 		if (sent > 0) {
 			for (int k = 0; k < sent; k++)
 				close_sent_fd(&items[i + (size_t)k]);
@@ -423,8 +457,6 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 		struct outgoing *o = &items[i];
 
 		if (errno == EAGAIN || errno == ENOBUFS) {
-			if (!o->first_try_ns)
-				o->first_try_ns = now;
 			defer(o);
 		} else if (errno == ECONNREFUSED || errno == ENOENT) {
 			/* The client's socket is gone: its thread or process ended. */
@@ -444,7 +476,7 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 void transport_flush(void)
 {
 	/* send_all only ever moves messages to the deferred queue, never here. */
-	send_all(pending.items, pending.len, loop_now_ns());
+	send_all(pending.items, pending.len);
 	pending.len = 0;
 }
 
@@ -464,7 +496,7 @@ static void on_retry(struct loop_timer *timer)
 		else
 			retry.items[kept++] = retry.items[i];
 	}
-	send_all(retry.items, kept, now);
+	send_all(retry.items, kept);
 	free(retry.items);
 	if (deferred.len) {
 		retry_delay_ns = retry_delay_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : retry_delay_ns * 2;
