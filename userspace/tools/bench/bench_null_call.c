@@ -66,6 +66,7 @@ static struct {
 	struct peer server[MODES], echo[MODES];
 	cpu_set_t original;
 	int cpu;
+	char io_arg[32];  /* "--io=MODE" for the server, or empty */
 } b;
 
 static unsigned char get_tracer_request[REQUEST_SIZE];
@@ -223,7 +224,7 @@ static int start_server(struct peer *p, const char *binary, bool pin)
 	}
 	if (p->pid == 0) {
 		char *argv[] = { (char *)binary, "--socket", p->addr.sun_path, "--log-level", "error",
-				 NULL };
+				 b.io_arg[0] ? b.io_arg : NULL, NULL };
 
 		child_setup(parent, pin);
 		execvp(binary, argv);
@@ -410,9 +411,10 @@ static int set_mode(int mode)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dserver-bench null-call [--server PATH] [round-trips]\n"
+	fprintf(out, "usage: dserver-bench null-call [--server PATH] [--io MODE] [round-trips]\n"
 		     "  --server PATH   the dserver to start (default: the one next to\n"
 		     "                  dserver-bench, else the build tree's, else $PATH)\n"
+		     "  --io MODE       start it with --io=MODE (auto, block or epoll)\n"
 		     "  round-trips     per round, default %d; best of %d rounds\n",
 		DEFAULT_ITERATIONS, ROUNDS);
 }
@@ -440,8 +442,8 @@ static int run(const char *server_binary, uint64_t n)
 		return -1;
 	}
 	b.have_dir = true;
-	fprintf(stderr, "null-call: server %s, %llu round trips, best of %d rounds, pinned to CPU %d\n",
-		server_binary, (unsigned long long)n, ROUNDS, b.cpu);
+	fprintf(stderr, "null-call: server %s%s%s, %llu round trips, best of %d rounds, pinned to CPU %d\n",
+		server_binary, b.io_arg[0] ? " " : "", b.io_arg, (unsigned long long)n, ROUNDS, b.cpu);
 
 	/* Children start before the client pins itself: the unpinned ones inherit its mask. */
 	for (int m = 0; m < MODES; m++)
@@ -498,6 +500,10 @@ int bench_null_call(int argc, char **argv)
 			given = argv[++i];
 		} else if (!strncmp(argv[i], "--server=", 9)) {
 			given = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--io") && i + 1 < argc) {
+			snprintf(b.io_arg, sizeof(b.io_arg), "--io=%s", argv[++i]);
+		} else if (!strncmp(argv[i], "--io=", 5)) {
+			snprintf(b.io_arg, sizeof(b.io_arg), "%s", argv[i]);
 		} else {
 			errno = 0;
 			n = strtoull(argv[i], &end, 0);
