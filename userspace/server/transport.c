@@ -197,22 +197,22 @@ static void receive_batch(bool wait)
 			dg->size = batch_hdr[i].msg_len;
 			dg->source.len = m->msg_namelen;
 			dg->received_ns = now;
+			if (have_cred && dg->cred.pid == own_pid) {
+				/*
+				 * Only this process sends with its pid (forging a pid
+				 * takes CAP_SYS_ADMIN, and then costs one look at the
+				 * epoll set): the watcher's wake-up, not a request.
+				 */
+				woken = true;
+				datagram_close_fds(dg);
+				continue;
+			}
 			stats.received++;
 			if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 				log_warn("transport", "dropped a truncated datagram (%zu bytes, flags %#x) from pid %d",
 					 dg->size, m->msg_flags, have_cred ? dg->cred.pid : -1);
 				datagram_close_fds(dg);
 				stats.dropped_incoming++;
-				continue;
-			}
-			if (have_cred && dg->cred.pid == own_pid) {
-				/*
-				 * Only this process sends with its pid (forging a pid
-				 * takes CAP_SYS_ADMIN, and then costs one look at the
-				 * epoll set): the watcher's wake-up.
-				 */
-				woken = true;
-				datagram_close_fds(dg);
 				continue;
 			}
 			if (!have_cred || dg->source.len <= sizeof(sa_family_t)) {
@@ -633,6 +633,8 @@ fail:
 	log_error("transport", "cannot bind %s: %s", path, strerror(errno));
 	close(fd);
 	socket_watch.fd = -1;
+	free(socket_path);
+	socket_path = NULL;
 	return err;
 }
 
