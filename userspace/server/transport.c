@@ -623,14 +623,13 @@ int transport_open(const char *path, transport_receive_fn receive, enum transpor
 	loop_timer_init(&retry_timer, on_retry);
 	own_pid = getpid();
 	err = choose_io(fd, &addr, io);
-	if (err) {
-		errno = -err;
-		goto fail;
-	}
+	if (err)
+		goto close; /* choose_io said why */
 	return 0;
 fail:
 	err = -errno;
 	log_error("transport", "cannot bind %s: %s", path, strerror(errno));
+close:
 	close(fd);
 	socket_watch.fd = -1;
 	free(socket_path);
