@@ -49,9 +49,10 @@ void loop_set_before_sleep(void (*fn)(void));
 
 /*
  * Where the loop sleeps. By default in epoll_wait on the whole set. A
- * sleeper (the server socket's blocking receive, transport_block.c) takes
- * the sleep over for its own descriptor, which is then not in the epoll
- * set: one syscall per wake-up instead of epoll_wait and a receive.
+ * sleeper (the server socket's blocking receive, transport.c with
+ * --io=block) takes the sleep over for its own descriptor, which is then
+ * not in the epoll set: one syscall per wake-up instead of epoll_wait and
+ * a receive.
  */
 struct loop_sleeper {
 	/*
