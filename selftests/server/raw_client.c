@@ -33,9 +33,19 @@ int test_server_start(struct test_server *s, const char *extra_arg)
 		return -errno;
 	if (s->pid == 0) {
 		const char *level = getenv("DSERVER_TEST_LOG_LEVEL");
+		/* ctest runs the server tests once per --io mode (CMakeLists.txt). */
+		const char *io = getenv("DSERVER_TEST_IO");
+		char io_arg[32];
+		const char *argv[8] = { "dserver", "--socket", s->socket_path, "--log-level",
+					level ? level : "error" };
+		int argc = 5;
 
-		execl(DSERVER_BINARY, "dserver", "--socket", s->socket_path, "--log-level",
-		      level ? level : "error", extra_arg, (char *)NULL);
+		if (io && *io) {
+			snprintf(io_arg, sizeof(io_arg), "--io=%s", io);
+			argv[argc++] = io_arg;
+		}
+		argv[argc++] = extra_arg;
+		execv(DSERVER_BINARY, (char *const *)argv);
 		_exit(127);
 	}
 	/* Wait until the socket exists (at most 5 s). */

@@ -3,8 +3,11 @@
 #ifndef DSERVER_CONFIG_H
 #define DSERVER_CONFIG_H
 
+#include "transport.h"
+
 struct server_config {
 	const char *socket_path;
+	enum transport_io io;  /* --io */
 	const char *mldr_path; /* the Mach-O loader, for mldr_path */
 };
 

@@ -23,6 +23,7 @@ static struct deferred *deferred;
 static size_t deferred_len, deferred_cap;
 static bool stopping;
 static void (*before_sleep)(void);
+static const struct loop_sleeper *sleeper;
 
 /* Timers: a binary min-heap on deadline, one timerfd set to the earliest. */
 static struct loop_watch timer_watch = { .fd = -1 };
@@ -244,6 +245,16 @@ void loop_set_before_sleep(void (*fn)(void))
 	before_sleep = fn;
 }
 
+void loop_set_sleeper(const struct loop_sleeper *s)
+{
+	sleeper = s;
+}
+
+int loop_epoll_fd(void)
+{
+	return epoll_fd;
+}
+
 void loop_stop(void)
 {
 	stopping = true;
@@ -262,6 +273,13 @@ void loop_run(void)
 			before_sleep();
 		/* Fibers that yielded want the CPU back after one look at the world. */
 		timeout = fiber_has_ready() ? 0 : -1;
+		if (sleeper) {
+			if (!sleeper->sleep(timeout != 0)) {
+				run_deferred();
+				continue;
+			}
+			timeout = 0;
+		}
 		n = epoll_wait(epoll_fd, events, EVENT_BATCH, timeout);
 		if (n < 0) {
 			if (errno != EINTR)
@@ -274,5 +292,7 @@ void loop_run(void)
 			w->on_event(w, events[i].events);
 		}
 		run_deferred();
+		if (sleeper)
+			sleeper->rearm();
 	}
 }

@@ -47,6 +47,27 @@ uint64_t loop_now_ns(void);
 /* Hooks run once per iteration, before the loop sleeps (e.g. flush output). */
 void loop_set_before_sleep(void (*fn)(void));
 
+/*
+ * Where the loop sleeps. By default in epoll_wait on the whole set. A
+ * sleeper (the server socket's blocking receive, transport.c with
+ * --io=block) takes the sleep over for its own descriptor, which is then
+ * not in the epoll set: one syscall per wake-up instead of epoll_wait and
+ * a receive.
+ */
+struct loop_sleeper {
+	/*
+	 * Wait for input and handle it (block), or handle what is there
+	 * (!block). True if the epoll set may have events: the loop then
+	 * collects them without waiting, and calls rearm afterwards.
+	 */
+	bool (*sleep)(bool block);
+	void (*rearm)(void);
+};
+void loop_set_sleeper(const struct loop_sleeper *sleeper);
+
+/* For a sleeper that must notice the epoll set becoming ready. */
+int loop_epoll_fd(void);
+
 /* Run until loop_stop(). */
 void loop_run(void);
 void loop_stop(void);

@@ -50,7 +50,21 @@ static void usage(FILE *out)
 		"  -l, --log-level LEVEL   error, warn (default), info or debug\n"
 		"  -m, --mldr-path PATH    the Mach-O loader reported by mldr_path\n"
 		"                          (default " DSERVER_DEFAULT_MLDR_PATH ")\n"
+		"      --io MODE           how the loop waits for requests: block (sleep in\n"
+		"                          a receive on the socket), epoll, or auto (the\n"
+		"                          default: block, else epoll)\n"
 		"  -h, --help              this text\n");
+}
+
+static int parse_io(const char *name)
+{
+	for (enum transport_io io = TRANSPORT_IO_AUTO; io <= TRANSPORT_IO_EPOLL; io++) {
+		if (!strcmp(name, transport_io_name(io))) {
+			server_config.io = io;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int parse_args(int argc, char **argv)
@@ -59,6 +73,7 @@ static int parse_args(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "mldr-path", required_argument, NULL, 'm' },
+		{ "io", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -79,6 +94,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'm':
 			server_config.mldr_path = optarg;
+			break;
+		case 'i':
+			if (parse_io(optarg) != 0) {
+				fprintf(stderr, "dserver: --io must be auto, block or epoll, not '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -133,7 +154,7 @@ int main(int argc, char **argv)
 		log_error("server", "no memory for the host port");
 		return 1;
 	}
-	if (transport_open(server_config.socket_path, dispatch_datagram) != 0)
+	if (transport_open(server_config.socket_path, dispatch_datagram, server_config.io) != 0)
 		return 1;
 	loop_set_before_sleep(transport_flush);
 	log_info("server", "listening on %s", server_config.socket_path);

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
 #include "transport.h"
+#include "watcher.h"
 
 #define RECEIVE_BATCH 32
 /* Receive at most this many batches per wake-up, so fibers and replies get a turn. */
@@ -58,6 +60,11 @@ static uint64_t retry_delay_ns;
 
 static struct transport_stats stats;
 
+/* --io=block: the loop sleeps in our receive, and the watcher thread wakes it. */
+static bool blocking;
+static bool woken;   /* a wake-up from the watcher arrived since the last rearm */
+static pid_t own_pid;
+
 /* Receive buffers, reused for every batch. */
 static struct datagram batch[RECEIVE_BATCH];
 static struct mmsghdr batch_hdr[RECEIVE_BATCH];
@@ -78,6 +85,23 @@ void datagram_close_fds(struct datagram *dg)
 		if (dg->fds[i] >= 0)
 			close(dg->fds[i]);
 	dg->nfds = 0;
+}
+
+/*
+ * The socket calls of every request and reply, without glibc's wrappers:
+ * once the watcher thread exists, those do cancellation bookkeeping (two
+ * atomic operations) around every call, and the loop thread is never
+ * cancelled.
+ */
+static ssize_t raw_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
+static ssize_t raw_sendto(int fd, const void *data, size_t size, int flags,
+			  const struct peer_address *to)
+{
+	return syscall(SYS_sendto, fd, data, size, flags, &to->addr, to->len);
 }
 
 /* --- receiving --- */
@@ -113,9 +137,13 @@ static bool parse_control(struct msghdr *msg, struct datagram *dg)
  * How many datagrams to ask for: recvmmsg tries to fill every slot it is
  * given, and each empty try costs time, so the batch grows only while
  * datagrams arrive faster than one per wake-up (a request-reply client sends
- * one at a time).
+ * one at a time). A batch of one is asked for with recvmsg, which costs
+ * less than recvmmsg; every PROBE_EVERY such batches, the next asks for two
+ * to see whether datagrams now queue up.
  */
+#define PROBE_EVERY 8
 static unsigned batch_size = 1;
+static unsigned singles; /* batches of one in a row */
 
 static void prepare_slot(int i)
 {
@@ -129,7 +157,8 @@ static void prepare_slot(int i)
 	m->msg_control = batch_control[i].buf;
 }
 
-static void receive_batch(void)
+/* wait: sleep until the first datagram arrives (the socket is blocking then). */
+static void receive_batch(bool wait)
 {
 	for (int round = 0; round < RECEIVE_ROUNDS; round++) {
 		unsigned asked = batch_size;
@@ -140,7 +169,17 @@ static void receive_batch(void)
 			batch_hdr[i].msg_hdr.msg_namelen = sizeof(batch[i].source.addr);
 			batch_hdr[i].msg_hdr.msg_controllen = sizeof(batch_control[i].buf);
 		}
-		n = recvmmsg(socket_watch.fd, batch_hdr, asked, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+		if (asked == 1) {
+			ssize_t got = raw_recvmsg(socket_watch.fd, &batch_hdr[0].msg_hdr,
+					      (round == 0 && wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
+
+			n = got < 0 ? -1 : 1;
+			batch_hdr[0].msg_len = got < 0 ? 0 : (unsigned)got;
+		} else {
+			n = recvmmsg(socket_watch.fd, batch_hdr, asked,
+				     (round == 0 && wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC,
+				     NULL);
+		}
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				log_warn("transport", "recvmmsg: %m");
@@ -158,6 +197,16 @@ static void receive_batch(void)
 			dg->size = batch_hdr[i].msg_len;
 			dg->source.len = m->msg_namelen;
 			dg->received_ns = now;
+			if (have_cred && dg->cred.pid == own_pid) {
+				/*
+				 * Only this process sends with its pid (forging a pid
+				 * takes CAP_SYS_ADMIN, and then costs one look at the
+				 * epoll set): the watcher's wake-up, not a request.
+				 */
+				woken = true;
+				datagram_close_fds(dg);
+				continue;
+			}
 			stats.received++;
 			if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 				log_warn("transport", "dropped a truncated datagram (%zu bytes, flags %#x) from pid %d",
@@ -181,6 +230,16 @@ static void receive_batch(void)
 				batch_size /= 2;
 			return;
 		}
+		/*
+		 * One datagram asked for, one received: most likely a
+		 * request-reply client, and another try now would find nothing
+		 * and cost a syscall.
+		 */
+		if (asked == 1) {
+			if (++singles % PROBE_EVERY == 0)
+				batch_size = 2;
+			return;
+		}
 		if (batch_size < RECEIVE_BATCH)
 			batch_size *= 2;
 	}
@@ -190,8 +249,28 @@ static void on_socket_event(struct loop_watch *watch, uint32_t events)
 {
 	(void)watch;
 	if (events & EPOLLIN)
-		receive_batch();
+		receive_batch(false);
 }
+
+static bool sleep_in_receive(bool block)
+{
+	receive_batch(block);
+	/* Without blocking, the loop looks at the epoll set anyway (fibers wait). */
+	return woken || !block;
+}
+
+static void rearm_watcher(void)
+{
+	if (woken) {
+		woken = false;
+		watcher_rearm();
+	}
+}
+
+static const struct loop_sleeper receive_sleeper = {
+	.sleep = sleep_in_receive,
+	.rearm = rearm_watcher,
+};
 
 /* --- sending --- */
 
@@ -242,6 +321,9 @@ static void defer(const struct outgoing *o)
 		return;
 	}
 	*slot = *o;
+	/* The first failure starts the clock of RETRY_GIVE_UP_NS. */
+	if (!slot->first_try_ns)
+		slot->first_try_ns = loop_now_ns();
 	deferred_fds += o->fd >= 0;
 	stats.deferred++;
 	if (!loop_timer_armed(&retry_timer)) {
@@ -286,63 +368,83 @@ static void close_sent_fd(struct outgoing *o)
  * Send items[0..len) in order; those that meet a full peer go to the
  * deferred queue (with every later message to the same peer).
  */
-static void send_all(struct outgoing *items, size_t len, uint64_t now)
+union send_control {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+static void fill_header(struct msghdr *m, struct iovec *iov, union send_control *control,
+			struct outgoing *o)
+{
+	iov->iov_base = o->data;
+	iov->iov_len = o->size;
+	memset(m, 0, sizeof(*m));
+	m->msg_name = &o->to.addr;
+	m->msg_namelen = o->to.len;
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	if (o->fd >= 0) {
+		struct cmsghdr *c;
+
+		m->msg_control = control->buf;
+		m->msg_controllen = CMSG_SPACE(sizeof(int));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &o->fd, sizeof(int));
+	}
+}
+
+static __attribute__((noinline)) int send_with_headers(struct outgoing *o, size_t n)
 {
 	struct mmsghdr hdr[SEND_BATCH];
 	struct iovec iov[SEND_BATCH];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control[SEND_BATCH];
+	union send_control control[SEND_BATCH];
+
+	for (size_t k = 0; k < n; k++)
+		fill_header(&hdr[k].msg_hdr, &iov[k], &control[k], &o[k]);
+	if (n == 1)
+		return sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+	return sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * Send n messages from o on; how many were sent, or -1. The common case is one
+ * reply per wake-up: sendto, without a message header for the kernel to
+ * copy in, costs less than sendmsg, which costs less than sendmmsg (and
+ * the headers' arrays stay off the stack).
+ */
+static int send_some(struct outgoing *o, size_t n)
+{
+	if (n == 1 && o->fd < 0)
+		return raw_sendto(socket_watch.fd, o->data, o->size, MSG_DONTWAIT | MSG_NOSIGNAL,
+				  &o->to) < 0 ? -1 : 1;
+	return send_with_headers(o, n);
+}
+
+/*
+ * Send items[0..len) in order; those that meet a full peer go to the
+ * deferred queue (with every later message to the same peer).
+ */
+static void send_all(struct outgoing *items, size_t len)
+{
 	size_t i = 0;
 
 	while (i < len) {
 		size_t n = 0;
+		int sent;
 
 		/* A batch stops before a message whose peer already waits. */
-		while (i + n < len && n < SEND_BATCH) {
-			struct outgoing *o = &items[i + n];
-			struct msghdr *m = &hdr[n].msg_hdr;
-
-			if (deferred.len && peer_is_deferred(&o->to))
-				break;
-			iov[n].iov_base = o->data;
-			iov[n].iov_len = o->size;
-			memset(m, 0, sizeof(*m));
-			m->msg_name = &o->to.addr;
-			m->msg_namelen = o->to.len;
-			m->msg_iov = &iov[n];
-			m->msg_iovlen = 1;
-			if (o->fd >= 0) {
-				struct cmsghdr *c;
-
-				m->msg_control = control[n].buf;
-				m->msg_controllen = CMSG_SPACE(sizeof(int));
-				c = CMSG_FIRSTHDR(m);
-				c->cmsg_level = SOL_SOCKET;
-				c->cmsg_type = SCM_RIGHTS;
-				c->cmsg_len = CMSG_LEN(sizeof(int));
-				memcpy(CMSG_DATA(c), &o->fd, sizeof(int));
-			}
+		while (i + n < len && n < SEND_BATCH && !(deferred.len && peer_is_deferred(&items[i + n].to)))
 			n++;
-		}
 		if (n == 0) {
 			/* items[i]'s peer is waiting: keep the order behind it. */
-			if (!items[i].first_try_ns)
-				items[i].first_try_ns = now;
 			defer(&items[i]);
 			i++;
 			continue;
 		}
-
-		int sent;
-
-		/* sendmsg is cheaper for the common case of one reply per wake-up. */
-		if (n == 1)
-			sent = sendmsg(socket_watch.fd, &hdr[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
-		else
-			sent = sendmmsg(socket_watch.fd, hdr, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-
+		sent = send_some(&items[i], n);
 		if (sent > 0) {
 			for (int k = 0; k < sent; k++)
 				close_sent_fd(&items[i + (size_t)k]);
@@ -355,8 +457,6 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 		struct outgoing *o = &items[i];
 
 		if (errno == EAGAIN || errno == ENOBUFS) {
-			if (!o->first_try_ns)
-				o->first_try_ns = now;
 			defer(o);
 		} else if (errno == ECONNREFUSED || errno == ENOENT) {
 			/* The client's socket is gone: its thread or process ended. */
@@ -376,7 +476,7 @@ static void send_all(struct outgoing *items, size_t len, uint64_t now)
 void transport_flush(void)
 {
 	/* send_all only ever moves messages to the deferred queue, never here. */
-	send_all(pending.items, pending.len, loop_now_ns());
+	send_all(pending.items, pending.len);
 	pending.len = 0;
 }
 
@@ -396,7 +496,7 @@ static void on_retry(struct loop_timer *timer)
 		else
 			retry.items[kept++] = retry.items[i];
 	}
-	send_all(retry.items, kept, now);
+	send_all(retry.items, kept);
 	free(retry.items);
 	if (deferred.len) {
 		retry_delay_ns = retry_delay_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : retry_delay_ns * 2;
@@ -434,7 +534,61 @@ static int check_directory(const char *path)
 	return err;
 }
 
-int transport_open(const char *path, transport_receive_fn receive)
+/*
+ * Let the loop sleep in a blocking receive on the socket (one syscall per
+ * wake-up instead of epoll_wait and a receive), with the watcher thread
+ * for the rest of the epoll set. 0 or -errno (then the socket is in the
+ * epoll set as before).
+ */
+static int start_blocking(int fd, const struct sockaddr_un *addr)
+{
+	int err;
+
+	/* Every other receive, and every send, passes MSG_DONTWAIT. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+		return -errno;
+	err = watcher_start(loop_epoll_fd(), addr, sizeof(*addr));
+	if (err) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		return err;
+	}
+	blocking = true;
+	loop_set_sleeper(&receive_sleeper);
+	return 0;
+}
+
+const char *transport_io_name(enum transport_io io)
+{
+	static const char *const names[] = { "auto", "block", "epoll" };
+
+	return io < sizeof(names) / sizeof(names[0]) ? names[io] : "?";
+}
+
+static int choose_io(int fd, const struct sockaddr_un *addr, enum transport_io io)
+{
+	int err;
+
+	if (io == TRANSPORT_IO_EPOLL) {
+		log_info("transport", "io: epoll (asked for with --io=epoll)");
+		return loop_watch_add(&socket_watch, EPOLLIN);
+	}
+	err = start_blocking(fd, addr);
+	if (!err) {
+		log_info("transport", "io: block (the loop sleeps in a blocking receive on the socket; "
+			 "a watcher thread wakes it for other events)");
+		return 0;
+	}
+	if (io == TRANSPORT_IO_BLOCK) {
+		log_error("transport", "io: --io=block, but the watcher thread cannot start: %s",
+			  strerror(-err));
+		return err;
+	}
+	log_warn("transport", "io: epoll (the watcher thread for --io=block cannot start: %s)",
+		 strerror(-err));
+	return loop_watch_add(&socket_watch, EPOLLIN);
+}
+
+int transport_open(const char *path, transport_receive_fn receive, enum transport_io io)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int one = 1, err, fd;
@@ -467,17 +621,19 @@ int transport_open(const char *path, transport_receive_fn receive)
 	socket_watch.on_event = on_socket_event;
 	receiver = receive;
 	loop_timer_init(&retry_timer, on_retry);
-	err = loop_watch_add(&socket_watch, EPOLLIN);
-	if (err) {
-		errno = -err;
-		goto fail;
-	}
+	own_pid = getpid();
+	err = choose_io(fd, &addr, io);
+	if (err)
+		goto close; /* choose_io said why */
 	return 0;
 fail:
 	err = -errno;
 	log_error("transport", "cannot bind %s: %s", path, strerror(errno));
+close:
 	close(fd);
 	socket_watch.fd = -1;
+	free(socket_path);
+	socket_path = NULL;
 	return err;
 }
 
@@ -494,8 +650,14 @@ void transport_close(void)
 	pending = deferred = (struct outgoing_queue){ 0 };
 	deferred_fds = 0;
 	loop_timer_cancel(&retry_timer);
-	if (socket_watch.fd >= 0) {
+	if (blocking) {
+		watcher_stop();
+		loop_set_sleeper(NULL);
+	} else if (socket_watch.fd >= 0) {
 		loop_watch_remove(&socket_watch);
+	}
+	blocking = woken = false;
+	if (socket_watch.fd >= 0) {
 		close(socket_watch.fd);
 		socket_watch.fd = -1;
 	}

@@ -39,12 +39,20 @@ struct datagram {
 
 typedef void (*transport_receive_fn)(struct datagram *datagram);
 
+/* How the loop waits for datagrams (dserver --io). */
+enum transport_io {
+	TRANSPORT_IO_AUTO,  /* block if its watcher thread can start, else epoll */
+	TRANSPORT_IO_BLOCK, /* the loop sleeps in a blocking receive on the socket */
+	TRANSPORT_IO_EPOLL, /* the loop sleeps in epoll_wait, the socket in its set */
+};
+const char *transport_io_name(enum transport_io io);
+
 /*
  * Bind the server socket at path. The directory must be private to this
  * user: it is created 0700 if missing, and refused if others can enter it.
  * 0 or -errno (with a log line saying why).
  */
-int transport_open(const char *path, transport_receive_fn receive);
+int transport_open(const char *path, transport_receive_fn receive, enum transport_io io);
 void transport_close(void);
 
 /*

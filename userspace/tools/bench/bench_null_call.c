@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_echo.h"
 
 #define ROUNDS 7
 #define DEFAULT_ITERATIONS 20000
@@ -64,8 +65,11 @@ static struct {
 	char dir[PATH_MAX];
 	bool have_dir;
 	struct peer server[MODES], echo[MODES];
+	struct peer floors[ECHO_KINDS]; /* --floors: pinned echoes that wait other ways */
+	bool with_floors;
 	cpu_set_t original;
 	int cpu;
+	char io_arg[32];  /* "--io=MODE" for the server, or empty */
 } b;
 
 static unsigned char get_tracer_request[REQUEST_SIZE];
@@ -153,18 +157,22 @@ static void remove_dir(void)
 	b.have_dir = false;
 }
 
+static void stop_peer(struct peer *p)
+{
+	if (p->sock >= 0)
+		close(p->sock);
+	p->sock = -1;
+	stop_child(p);
+}
+
 static void cleanup(void)
 {
 	for (int m = 0; m < MODES; m++) {
-		struct peer *peers[] = { &b.server[m], &b.echo[m] };
-
-		for (int i = 0; i < 2; i++) {
-			if (peers[i]->sock >= 0)
-				close(peers[i]->sock);
-			peers[i]->sock = -1;
-			stop_child(peers[i]);
-		}
+		stop_peer(&b.server[m]);
+		stop_peer(&b.echo[m]);
 	}
+	for (int k = 0; k < ECHO_KINDS; k++)
+		stop_peer(&b.floors[k]);
 	remove_dir();
 }
 
@@ -223,7 +231,7 @@ static int start_server(struct peer *p, const char *binary, bool pin)
 	}
 	if (p->pid == 0) {
 		char *argv[] = { (char *)binary, "--socket", p->addr.sun_path, "--log-level", "error",
-				 NULL };
+				 b.io_arg[0] ? b.io_arg : NULL, NULL };
 
 		child_setup(parent, pin);
 		execvp(binary, argv);
@@ -248,36 +256,16 @@ static int start_server(struct peer *p, const char *binary, bool pin)
 	return -1;
 }
 
-/* The floor: answer every datagram with a 12-byte reply, nothing else. */
-static void echo_loop(int fd)
-{
-	unsigned char buf[256], reply[REPLY_SIZE];
-	struct sockaddr_un from;
-
-	for (;;) {
-		socklen_t len = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		if (n < 4)
-			continue;
-		memset(reply, 0, sizeof(reply));
-		memcpy(reply, buf, 4); /* the number, echoed; code 0; tracer 0 */
-		sendto(fd, reply, sizeof(reply), 0, (struct sockaddr *)&from, len);
-	}
-}
-
-static int start_echo(struct peer *p, bool pin)
+/* The floor (ECHO_RAW), or a process that waits another way (bench_echo.h). */
+static int start_echo(struct peer *p, bool pin, enum echo_kind kind)
 {
 	pid_t parent = getpid();
+	char name[64];
 	int fd;
 
 	p->what = "echo process";
-	if (socket_path(p, pin ? "echo-pinned.sock" : "echo.sock") != 0)
+	snprintf(name, sizeof(name), "echo-%s%s.sock", echo_kind_name(kind), pin ? "-pinned" : "");
+	if (socket_path(p, name) != 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&p->addr, sizeof(p->addr)) != 0) {
@@ -296,7 +284,7 @@ static int start_echo(struct peer *p, bool pin)
 	}
 	if (p->pid == 0) {
 		child_setup(parent, pin);
-		echo_loop(fd);
+		echo_run(fd, kind);
 	}
 	close(fd);
 	return 0;
@@ -410,17 +398,24 @@ static int set_mode(int mode)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dserver-bench null-call [--server PATH] [round-trips]\n"
+	fprintf(out, "usage: dserver-bench null-call [--server PATH] [--io MODE] [--floors] [round-trips]\n"
 		     "  --server PATH   the dserver to start (default: the one next to\n"
 		     "                  dserver-bench, else the build tree's, else $PATH)\n"
+		     "  --io MODE       start it with --io=MODE (auto, block or epoll)\n"
+		     "  --floors        also time, pinned, echo processes that wait the ways a\n"
+		     "                  server can (blocking recvmsg, epoll, io_uring), with\n"
+		     "                  credentials on, against the same raw floor\n"
 		     "  round-trips     per round, default %d; best of %d rounds\n",
 		DEFAULT_ITERATIONS, ROUNDS);
 }
 
 static int run(const char *server_binary, uint64_t n)
 {
-	double call[MODES] = { -1, -1 }, raw[MODES] = { -1, -1 };
+	double call[MODES] = { -1, -1 }, raw[MODES] = { -1, -1 }, floor_ns[ECHO_KINDS];
 	const char *tmp = getenv("TMPDIR");
+
+	for (int k = 0; k < ECHO_KINDS; k++)
+		floor_ns[k] = -1;
 
 	if (sched_getaffinity(0, sizeof(b.original), &b.original) != 0) {
 		perror("dserver-bench: sched_getaffinity");
@@ -440,14 +435,22 @@ static int run(const char *server_binary, uint64_t n)
 		return -1;
 	}
 	b.have_dir = true;
-	fprintf(stderr, "null-call: server %s, %llu round trips, best of %d rounds, pinned to CPU %d\n",
-		server_binary, (unsigned long long)n, ROUNDS, b.cpu);
+	fprintf(stderr, "null-call: server %s%s%s, %llu round trips, best of %d rounds, pinned to CPU %d\n",
+		server_binary, b.io_arg[0] ? " " : "", b.io_arg, (unsigned long long)n, ROUNDS, b.cpu);
 
 	/* Children start before the client pins itself: the unpinned ones inherit its mask. */
 	for (int m = 0; m < MODES; m++)
 		if (start_server(&b.server[m], server_binary, m == PINNED) != 0 ||
-		    start_echo(&b.echo[m], m == PINNED) != 0)
+		    start_echo(&b.echo[m], m == PINNED, ECHO_RAW) != 0)
 			return -1;
+	for (int k = ECHO_RAW + 1; b.with_floors && k < ECHO_KINDS; k++) {
+		int err = echo_kind_available(k);
+
+		if (err)
+			fprintf(stderr, "null-call: no %s floor: %s\n", echo_kind_name(k), strerror(-err));
+		else if (start_echo(&b.floors[k], true, k) != 0 || client_socket(&b.floors[k]) != 0)
+			return -1;
+	}
 	for (int m = 0; m < MODES; m++)
 		if (client_socket(&b.server[m]) != 0 || client_socket(&b.echo[m]) != 0 ||
 		    checkin(&b.server[m]) != 0)
@@ -467,6 +470,9 @@ static int run(const char *server_binary, uint64_t n)
 					 : measure(&b.echo[m], n, &raw[m]) ||
 						   measure(&b.server[m], n, &call[m]))
 				return -1;
+			for (int f = 0; m == PINNED && f < ECHO_KINDS; f++)
+				if (b.floors[f].sock >= 0 && measure(&b.floors[f], n, &floor_ns[f]) != 0)
+					return -1;
 		}
 	}
 	if (set_mode(UNPINNED) != 0)
@@ -478,6 +484,16 @@ static int run(const char *server_binary, uint64_t n)
 	bench_report("raw_dgram_unpinned_ns", raw[UNPINNED], "ns");
 	bench_ratio("null_call_vs_raw_pinned", call[PINNED] / raw[PINNED]);
 	bench_ratio("null_call_vs_raw_unpinned", call[UNPINNED] / raw[UNPINNED]);
+	for (int k = 0; k < ECHO_KINDS; k++) {
+		char name[64];
+
+		if (b.floors[k].sock < 0)
+			continue;
+		snprintf(name, sizeof(name), "floor_%s_ns", echo_kind_name(k));
+		bench_report(name, floor_ns[k], "ns");
+		snprintf(name, sizeof(name), "floor_%s_vs_raw_pinned", echo_kind_name(k));
+		bench_ratio(name, floor_ns[k] / raw[PINNED]);
+	}
 	return 0;
 }
 
@@ -498,6 +514,12 @@ int bench_null_call(int argc, char **argv)
 			given = argv[++i];
 		} else if (!strncmp(argv[i], "--server=", 9)) {
 			given = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--io") && i + 1 < argc) {
+			snprintf(b.io_arg, sizeof(b.io_arg), "--io=%s", argv[++i]);
+		} else if (!strncmp(argv[i], "--io=", 5)) {
+			snprintf(b.io_arg, sizeof(b.io_arg), "%s", argv[i]);
+		} else if (!strcmp(argv[i], "--floors")) {
+			b.with_floors = true;
 		} else {
 			errno = 0;
 			n = strtoull(argv[i], &end, 0);
@@ -513,6 +535,8 @@ int bench_null_call(int argc, char **argv)
 
 	for (int m = 0; m < MODES; m++)
 		b.server[m].sock = b.echo[m].sock = -1;
+	for (int k = 0; k < ECHO_KINDS; k++)
+		b.floors[k].sock = -1;
 	find_server(given, server_binary, sizeof(server_binary));
 	ret = run(server_binary, n);
 	cleanup();
