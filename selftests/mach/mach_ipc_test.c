@@ -412,4 +412,32 @@ TEST_F(mach, dead_name_notification_when_a_process_is_killed)
 	EXPECT_EQ(KERN_INVALID_NAME, kr);
 }
 
+/*
+ * Each port's receive right waits in a message queued on the port before
+ * it: destroying the first takes the whole chain with it, and the server
+ * must do that without running out of stack.
+ */
+TEST_F(mach, a_long_chain_of_receive_rights_in_messages_dies_whole)
+{
+	enum { N = 5000 };
+	uint32_t task = self_task(), first = new_port_with_send(), prev = first;
+	int kr;
+
+	ASSERT_NE(0, first);
+	for (int i = 0; i < N; i++) {
+		uint32_t next = new_port_with_send();
+		struct port_msg m = { .h = { .bits = COPY_SEND | COMPLEX, .remote = prev, .id = i }, .count = 1,
+				      .name = next, .disposition = 16 /* MOVE_RECEIVE */, .type = 0 };
+
+		ASSERT_NE(0, next);
+		ASSERT_EQ(0, msg_call(&m, MACH_SEND_MSG, sizeof(m), 0, 0, 0));
+		prev = next;
+	}
+	ASSERT_EQ(0, dserver_rpc_mach_port_mod_refs(task, first, RIGHT_RECEIVE, -1));
+	/* Every send right we kept now names a dead port. */
+	EXPECT_EQ(TYPE_DEAD_NAME, port_type(prev, &kr));
+	EXPECT_EQ(KERN_SUCCESS, kr);
+	EXPECT_EQ(TYPE_DEAD_NAME, port_type(first, &kr));
+}
+
 TEST_HARNESS_MAIN

@@ -83,6 +83,25 @@ void ipc_kmsg_destroy(struct ipc_kmsg *kmsg)
 	free(kmsg);
 }
 
+static struct ipc_kmsg *doomed;  /* messages waiting for destroy_later's loop */
+static bool reaping;
+
+void ipc_kmsg_destroy_later(struct ipc_kmsg *kmsg)
+{
+	ipc_kmsg_uncharge(kmsg);
+	kmsg->next = doomed;
+	doomed = kmsg;
+	if (reaping)
+		return;
+	reaping = true;
+	while (doomed) {
+		kmsg = doomed;
+		doomed = kmsg->next;
+		ipc_kmsg_destroy(kmsg);
+	}
+	reaping = false;
+}
+
 void ipc_kmsg_uncharge(struct ipc_kmsg *kmsg)
 {
 	if (!kmsg->charged)

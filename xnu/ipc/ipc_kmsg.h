@@ -54,6 +54,12 @@ struct ipc_kmsg {
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t inline_size, uint32_t desc_count);
 /* Destroy the message and every right and memory it carries. */
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+/*
+ * The same, for a message whose destruction may be nested inside another's
+ * (a dying port's queue): it is destroyed by the outermost caller's loop,
+ * so that no chain of messages and ports deepens the stack.
+ */
+void ipc_kmsg_destroy_later(struct ipc_kmsg *kmsg);
 /* Give back the sender's quota (when the message leaves its queue). */
 void ipc_kmsg_uncharge(struct ipc_kmsg *kmsg);
 /*

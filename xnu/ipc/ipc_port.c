@@ -227,14 +227,17 @@ void ipc_port_destroy(struct ipc_port *port)
 	wait_list_wake_all(&port->receivers, GLUE_WAIT_RESTART);
 	wait_list_wake_all(&port->senders, GLUE_WAIT_RESTART);
 
-	/* Messages die with the port; they may carry rights whose deaths cascade. */
+	/*
+	 * Messages die with the port. They may carry receive rights whose
+	 * queues hold more such messages: the chain is as long as a client
+	 * makes it, so it is taken apart by a loop, not by recursion.
+	 */
 	struct ipc_kmsg *kmsg;
 
 	while ((kmsg = port->messages.head)) {
 		port->messages.head = kmsg->next;
 		port->msgcount--;
-		ipc_kmsg_uncharge(kmsg);
-		ipc_kmsg_destroy(kmsg);
+		ipc_kmsg_destroy_later(kmsg);
 	}
 	port->messages.tail = NULL;
 
