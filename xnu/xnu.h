@@ -106,11 +106,10 @@ struct xnu_port_info {
 /* Fill up to max records; returns how many rights the task holds. */
 uint64_t xnu_task_list_ports(struct xnu_task *task, struct xnu_port_info *out, uint64_t max);
 /* Members of a port set, or -1 if name is not a port set in the task. */
-int64_t xnu_task_list_members(struct xnu_task *task, xnu_port_name_t pset, xnu_port_name_t *out, uint64_t max);
+int64_t xnu_task_list_members(struct xnu_task *task, xnu_port_name_t pset, struct xnu_port_info *out, uint64_t max);
 struct xnu_message_info {
-	int32_t id;
+	int32_t sender;      /* the sending task's pid, 0 for the kernel */
 	uint32_t size;       /* as the task would receive it */
-	uint32_t bits;
 };
 /* Messages queued on a receive right of the task, or -1 if name is not one. */
 int64_t xnu_task_list_messages(struct xnu_task *task, xnu_port_name_t port, struct xnu_message_info *out,

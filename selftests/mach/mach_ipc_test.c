@@ -440,4 +440,67 @@ TEST_F(mach, a_long_chain_of_receive_rights_in_messages_dies_whole)
 	EXPECT_EQ(TYPE_DEAD_NAME, port_type(first, &kr));
 }
 
+/* Read n records of size bytes from a debug call's pipe. */
+static int read_records(int fd, void *out, size_t n, size_t size)
+{
+	size_t want = n * size, got = 0;
+
+	while (got < want) {
+		ssize_t r = read(fd, (char *)out + got, want - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	return got == want ? 0 : -1;
+}
+
+TEST_F(mach, debug_calls_show_ports_members_and_messages)
+{
+	struct { uint32_t name, rights; uint64_t refs, messages; } ports[64];
+	struct { uint32_t sender, pad; uint64_t size; } messages[4];
+	uint32_t task = self_task(), port = new_port_with_send(), pset = 0;
+	uint64_t count = 0;
+	int fd = -1;
+
+	ASSERT_EQ(0, dserver_rpc_mach_port_allocate(task, RIGHT_PORT_SET, (uint64_t)(uintptr_t)&pset));
+	ASSERT_EQ(0, dserver_rpc_mach_port_insert_member(task, port, pset));
+	ASSERT_EQ(0, send_simple(port, COPY_SEND, 1, 0, 0, 0));
+	ASSERT_EQ(0, send_simple(port, COPY_SEND, 2, 0, 0, 0));
+
+	ASSERT_EQ(0, dserver_rpc_debug_list_ports((uint32_t)getpid(), &count, &fd));
+	ASSERT_LE(count, 64);
+	ASSERT_EQ(0, read_records(fd, ports, count, sizeof(ports[0])));
+	int found = 0;
+
+	for (uint64_t i = 0; i < count; i++) {
+		if (ports[i].name == port) {
+			EXPECT_EQ(TYPE_SEND | TYPE_RECEIVE, ports[i].rights);
+			EXPECT_EQ(1, ports[i].refs);
+			EXPECT_EQ(2, ports[i].messages);
+			found++;
+		}
+		if (ports[i].name == pset) {
+			EXPECT_EQ(0x80000u, ports[i].rights);
+			found++;
+		}
+	}
+	EXPECT_EQ(2, found);
+
+	ASSERT_EQ(0, dserver_rpc_debug_list_members((uint32_t)getpid(), pset, &count, &fd));
+	ASSERT_EQ(1, count);
+	ASSERT_EQ(0, read_records(fd, ports, 1, sizeof(ports[0])));
+	EXPECT_EQ(port, ports[0].name);
+
+	ASSERT_EQ(0, dserver_rpc_debug_list_messages((uint32_t)getpid(), port, &count, &fd));
+	ASSERT_EQ(2, count);
+	ASSERT_EQ(0, read_records(fd, messages, 2, sizeof(messages[0])));
+	EXPECT_EQ((uint32_t)getpid(), messages[0].sender);
+	EXPECT_EQ(sizeof(struct simple_msg), messages[0].size);
+	/* Names that are not a set or a receive right. */
+	EXPECT_EQ(-ENOENT, dserver_rpc_debug_list_members((uint32_t)getpid(), port, &count, &fd));
+	EXPECT_EQ(-ENOENT, dserver_rpc_debug_list_messages((uint32_t)getpid(), pset, &count, &fd));
+}
+
 TEST_HARNESS_MAIN

@@ -10,6 +10,7 @@
 #include "call.h"
 #include "pipe_writer.h"
 #include "stats.h"
+#include "xnu/xnu.h"
 
 void dserver_handle_debug_list_processes(struct call *call);
 void dserver_handle_debug_list_ports(struct call *call);
@@ -41,46 +42,139 @@ void dserver_handle_debug_list_processes(struct call *call)
 		call_fail(call, -ENOMEM);
 		return;
 	}
-	/* The kernel pseudo-process, pid 0, first. IPC spaces arrive with Mach IPC. */
+	/* The kernel pseudo-process, pid 0, first; it holds no names of its own. */
 	records[i++].pid = 0;
-	while ((p = registry_next_process(&cursor)) && i < count)
-		records[i++].pid = (uint32_t)p->pid;
+	while ((p = registry_next_process(&cursor)) && i < count) {
+		records[i].pid = (uint32_t)p->pid;
+		records[i].port_count = p->xnu ? xnu_task_list_ports(p->xnu, NULL, 0) : 0;
+		i++;
+	}
 	reply_records(call, records, i, sizeof(*records));
 }
 
-/* A process named by a debug call: the kernel pseudo-process or a registered one. */
-static bool known_process(uint32_t pid)
+/*
+ * The task a debug call names, or NULL after answering -ESRCH. The kernel
+ * pseudo-process (pid 0) has no task: *empty is set and it names nothing.
+ */
+static struct xnu_task *named_task(struct call *call, uint32_t pid, bool *empty)
 {
-	return pid == 0 || registry_process((int32_t)pid) != NULL;
+	struct process *p = pid ? registry_process((int32_t)pid) : NULL;
+
+	*empty = pid == 0;
+	if (*empty)
+		return NULL;
+	if (!p || !p->xnu) {
+		call_fail(call, -ESRCH);
+		return NULL;
+	}
+	return p->xnu;
+}
+
+/* Port records from xnu's view, in the layout of §10. */
+static void reply_ports(struct call *call, const struct xnu_port_info *info, size_t count)
+{
+	struct dserver_debug_port_record *records = calloc(count ? count : 1, sizeof(*records));
+
+	if (!records) {
+		call_fail(call, -ENOMEM);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		records[i].port_name = info[i].name;
+		records[i].rights = info[i].type & ~0x80000000u; /* type bits only, not DNREQUEST */
+		records[i].refs = info[i].urefs;
+		records[i].messages = info[i].msgcount;
+	}
+	reply_records(call, records, count, sizeof(*records));
 }
 
 void dserver_handle_debug_list_ports(struct call *call)
 {
 	const struct dserver_rpc_debug_list_ports_request *req = CALL_REQUEST(call, debug_list_ports);
+	bool empty;
+	struct xnu_task *task = named_task(call, req->process, &empty);
 
-	if (!known_process(req->process)) {
-		call_fail(call, -ESRCH);
+	if (!task) {
+		if (empty)
+			reply_records(call, NULL, 0, sizeof(struct dserver_debug_port_record));
 		return;
 	}
-	/* No task has an IPC space before Mach IPC exists: the list is empty. */
-	reply_records(call, NULL, 0, sizeof(struct dserver_debug_port_record));
+	uint64_t count = xnu_task_list_ports(task, NULL, 0);
+	struct xnu_port_info *info = calloc(count ? count : 1, sizeof(*info));
+
+	if (!info) {
+		call_fail(call, -ENOMEM);
+		return;
+	}
+	count = xnu_task_list_ports(task, info, count);
+	reply_ports(call, info, count);
+	free(info);
 }
 
 void dserver_handle_debug_list_members(struct call *call)
 {
 	const struct dserver_rpc_debug_list_members_request *req =
 		CALL_REQUEST(call, debug_list_members);
+	bool empty;
+	struct xnu_task *task = named_task(call, req->process, &empty);
 
-	/* An empty IPC space names no port set. */
-	call_fail(call, known_process(req->process) ? -ENOENT : -ESRCH);
+	if (!task) {
+		if (empty)
+			call_fail(call, -ENOENT); /* the kernel pseudo-process names no port set */
+		return;
+	}
+	int64_t count = xnu_task_list_members(task, req->portset, NULL, 0);
+
+	if (count < 0) {
+		call_fail(call, -ENOENT);
+		return;
+	}
+	struct xnu_port_info *info = calloc(count ? (size_t)count : 1, sizeof(*info));
+
+	if (!info) {
+		call_fail(call, -ENOMEM);
+		return;
+	}
+	count = xnu_task_list_members(task, req->portset, info, (uint64_t)count);
+	reply_ports(call, info, (size_t)count);
+	free(info);
 }
 
 void dserver_handle_debug_list_messages(struct call *call)
 {
 	const struct dserver_rpc_debug_list_messages_request *req =
 		CALL_REQUEST(call, debug_list_messages);
+	bool empty;
+	struct xnu_task *task = named_task(call, req->process, &empty);
 
-	call_fail(call, known_process(req->process) ? -ENOENT : -ESRCH);
+	if (!task) {
+		if (empty)
+			call_fail(call, -ENOENT);
+		return;
+	}
+	int64_t count = xnu_task_list_messages(task, req->port, NULL, 0);
+
+	if (count < 0) {
+		call_fail(call, -ENOENT);
+		return;
+	}
+	size_t n = (size_t)count;
+	struct xnu_message_info *info = calloc(n ? n : 1, sizeof(*info));
+	struct dserver_debug_message_record *records = calloc(n ? n : 1, sizeof(*records));
+
+	if (!info || !records) {
+		free(info);
+		free(records);
+		call_fail(call, -ENOMEM);
+		return;
+	}
+	xnu_task_list_messages(task, req->port, info, n);
+	for (size_t i = 0; i < n; i++) {
+		records[i].sender = (uint32_t)info[i].sender;
+		records[i].size = info[i].size;
+	}
+	free(info);
+	reply_records(call, records, n, sizeof(*records));
 }
 
 struct stats_record {

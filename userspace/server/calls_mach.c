@@ -6,14 +6,13 @@
  */
 #include <string.h>
 
+#include <mach/kern_return.h>
+
 #include "call.h"
 #include "client_memory.h"
 #include "xnu/xnu.h"
 
-#define KERN_SUCCESS 0
-#define KERN_FAILURE 5
-#define KERN_MEMORY_ERROR 10
-#define MACH_PORT_OPTIONS_SIZE 24
+#define MACH_PORT_OPTIONS_SIZE 24 /* mach_port_options_t, the same for every client */
 
 #define MACH_HANDLERS(X)                                                                         \
 	X(task_self_trap) X(host_self_trap) X(thread_self_trap) X(mach_reply_port)                 \

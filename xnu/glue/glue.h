@@ -64,7 +64,6 @@ struct glue_wait {
 	struct fiber *fiber;          /* parked, or NULL when not waiting */
 	struct host_timer *timer;     /* for timeouts, created on first use */
 	int result;                   /* enum glue_wait_result, set by the waker */
-	bool aborted;                 /* an abort arrived before the wait began */
 };
 
 /*

@@ -10,14 +10,9 @@ static void wait_timed_out(void *arg)
 	glue_wakeup(arg, GLUE_WAIT_TIMED_OUT);
 }
 
-/* False if the wait ends at once (abort pending, or a zero deadline in the past). */
+/* False if the wait ends at once (a deadline already past). */
 static bool wait_begin(struct glue_wait *wait, uint64_t deadline_ns)
 {
-	if (wait->aborted) {
-		wait->aborted = false;
-		wait->result = GLUE_WAIT_INTERRUPTED;
-		return false;
-	}
 	if (deadline_ns != UINT64_MAX && deadline_ns <= host_now_ns()) {
 		wait->result = GLUE_WAIT_TIMED_OUT;
 		return false;

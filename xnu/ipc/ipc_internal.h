@@ -47,12 +47,11 @@ enum ipc_kobject_type {
 	IKOT_HOST,
 };
 
-/* A dead-name request: tell `notify` when the port behind space/name dies. */
+/* A dead-name (or send-possible) request: tell `notify` when the port behind space/name dies. */
 struct ipc_dnrequest {
 	struct ipc_space *space;
 	mach_port_name_t name;
 	struct ipc_port *notify;      /* a send-once right, or NULL once sent */
-	bool send_possible;           /* MACH_NOTIFY_SEND_POSSIBLE rather than dead-name */
 	struct ipc_dnrequest *next;   /* in port->dnrequests */
 };
 
@@ -248,11 +247,12 @@ struct ipc_port *ipc_pset_first_ready(struct ipc_pset *pset);
 bool ipc_mqueue_full(const struct ipc_port *port);
 
 /* ---- notifications (ipc_notify.c) ---- */
+#define IPC_NDR_SIZE 8
+extern const uint8_t ipc_ndr_record[IPC_NDR_SIZE]; /* the NDR record kernel messages carry */
 void ipc_notify_dead_name(struct ipc_port *notify, mach_port_name_t name);
 void ipc_notify_no_senders(struct ipc_port *notify, mach_port_mscount_t mscount);
 void ipc_notify_send_once(struct ipc_port *notify);
 void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port);
 void ipc_notify_port_deleted(struct ipc_port *notify, mach_port_name_t name);
-void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name);
 
 #endif

@@ -20,7 +20,6 @@
 /* Inline data beyond this is refused (MACH_SEND_TOO_LARGE); out-of-line memory
  * is bounded by the per-task queued-bytes quota instead. */
 #define MAX_INLINE_SIZE (16u << 20)
-#define MAX_TRAILER_SIZE 68u
 
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t inline_size, uint32_t desc_count)
 {

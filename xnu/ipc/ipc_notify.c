@@ -10,7 +10,7 @@
 #include "ipc_kmsg.h"
 
 /* MIG's NDR record for this machine: little-endian integers, ASCII, IEEE floats. */
-static const uint8_t ndr_record[8] = { 0, 0, 0, 0, 1, 0, 0, 0 };
+const uint8_t ipc_ndr_record[IPC_NDR_SIZE] = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
 static struct ipc_kmsg *notification(struct ipc_port *notify, mach_msg_id_t id, uint32_t inline_size,
 				     uint32_t desc_count)
@@ -37,12 +37,12 @@ static struct ipc_kmsg *notification(struct ipc_port *notify, mach_msg_id_t id, 
 /* The common shape: NDR record and one 32-bit value. */
 static void notify_value(struct ipc_port *notify, mach_msg_id_t id, uint32_t value)
 {
-	struct ipc_kmsg *kmsg = notification(notify, id, sizeof(ndr_record) + sizeof(value), 0);
+	struct ipc_kmsg *kmsg = notification(notify, id, IPC_NDR_SIZE + sizeof(value), 0);
 
 	if (!kmsg)
 		return;
-	memcpy(kmsg->inline_data, ndr_record, sizeof(ndr_record));
-	memcpy(kmsg->inline_data + sizeof(ndr_record), &value, sizeof(value));
+	memcpy(kmsg->inline_data, ipc_ndr_record, IPC_NDR_SIZE);
+	memcpy(kmsg->inline_data + IPC_NDR_SIZE, &value, sizeof(value));
 	ipc_kmsg_send_kernel(kmsg);
 }
 
@@ -54,11 +54,6 @@ void ipc_notify_dead_name(struct ipc_port *notify, mach_port_name_t name)
 void ipc_notify_port_deleted(struct ipc_port *notify, mach_port_name_t name)
 {
 	notify_value(notify, MACH_NOTIFY_PORT_DELETED, name);
-}
-
-void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name)
-{
-	notify_value(notify, MACH_NOTIFY_SEND_POSSIBLE, name);
 }
 
 void ipc_notify_no_senders(struct ipc_port *notify, mach_port_mscount_t mscount)

@@ -36,43 +36,33 @@ static kern_return_t enter_receive(struct ipc_space *space, struct ipc_port *por
 	return KERN_SUCCESS;
 }
 
-kern_return_t ipc_port_alloc(struct ipc_space *space, mach_port_name_t *name, struct ipc_port **portp)
+static kern_return_t port_alloc(struct ipc_space *space, bool named, mach_port_name_t *name,
+				struct ipc_port **portp)
 {
 	struct ipc_entry *entry;
-	struct ipc_port *port = ipc_port_alloc_raw();
-
-	if (!port)
-		return KERN_RESOURCE_SHORTAGE;
-	kern_return_t kr = ipc_entry_alloc(space, name, &entry);
-
-	if (kr != KERN_SUCCESS) {
-		ipc_port_live_count--;
-		ipc_port_reference(port);
-		ipc_port_release(port);
-		return kr;
-	}
-	enter_receive(space, port, *name, entry);
-	*portp = port;
-	return KERN_SUCCESS;
-}
-
-kern_return_t ipc_port_alloc_name(struct ipc_space *space, mach_port_name_t name, struct ipc_port **portp)
-{
-	struct ipc_entry *entry;
-	kern_return_t kr = ipc_entry_alloc_name(space, name, &entry);
+	kern_return_t kr = named ? ipc_entry_alloc_name(space, *name, &entry) : ipc_entry_alloc(space, name, &entry);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
 	struct ipc_port *port = ipc_port_alloc_raw();
 
 	if (!port) {
-		entry->type = MACH_PORT_TYPE_DEAD_NAME; /* dealloc expects an entry in use */
-		ipc_entry_dealloc(space, name, entry);
+		ipc_entry_dealloc(space, *name, entry);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	enter_receive(space, port, name, entry);
+	enter_receive(space, port, *name, entry);
 	*portp = port;
 	return KERN_SUCCESS;
+}
+
+kern_return_t ipc_port_alloc(struct ipc_space *space, mach_port_name_t *name, struct ipc_port **portp)
+{
+	return port_alloc(space, false, name, portp);
+}
+
+kern_return_t ipc_port_alloc_name(struct ipc_space *space, mach_port_name_t name, struct ipc_port **portp)
+{
+	return port_alloc(space, true, &name, portp);
 }
 
 struct ipc_port *ipc_port_alloc_kernel(enum ipc_kobject_type kotype, void *kobject)

@@ -22,14 +22,15 @@ static kern_return_t pset_enter(struct ipc_space *space, struct ipc_pset *pset, 
 	return KERN_SUCCESS;
 }
 
-kern_return_t ipc_pset_alloc(struct ipc_space *space, mach_port_name_t *name, struct ipc_pset **psetp)
+static kern_return_t pset_alloc(struct ipc_space *space, bool named, mach_port_name_t *name,
+				struct ipc_pset **psetp)
 {
 	struct ipc_entry *entry;
 	struct ipc_pset *pset = calloc(1, sizeof(*pset));
 
 	if (!pset)
 		return KERN_RESOURCE_SHORTAGE;
-	kern_return_t kr = ipc_entry_alloc(space, name, &entry);
+	kern_return_t kr = named ? ipc_entry_alloc_name(space, *name, &entry) : ipc_entry_alloc(space, name, &entry);
 
 	if (kr != KERN_SUCCESS) {
 		free(pset);
@@ -39,21 +40,14 @@ kern_return_t ipc_pset_alloc(struct ipc_space *space, mach_port_name_t *name, st
 	return pset_enter(space, pset, *name, entry);
 }
 
+kern_return_t ipc_pset_alloc(struct ipc_space *space, mach_port_name_t *name, struct ipc_pset **psetp)
+{
+	return pset_alloc(space, false, name, psetp);
+}
+
 kern_return_t ipc_pset_alloc_name(struct ipc_space *space, mach_port_name_t name, struct ipc_pset **psetp)
 {
-	struct ipc_entry *entry;
-	struct ipc_pset *pset = calloc(1, sizeof(*pset));
-
-	if (!pset)
-		return KERN_RESOURCE_SHORTAGE;
-	kern_return_t kr = ipc_entry_alloc_name(space, name, &entry);
-
-	if (kr != KERN_SUCCESS) {
-		free(pset);
-		return kr;
-	}
-	*psetp = pset;
-	return pset_enter(space, pset, name, entry);
+	return pset_alloc(space, true, &name, psetp);
 }
 
 bool ipc_pset_has_member(struct ipc_pset *pset, struct ipc_port *port)

@@ -11,7 +11,8 @@
 #include "ipc_internal.h"
 #include "mach_port.h"
 
-kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t right, mach_port_name_t *namep)
+/* A new right under a name the space picks (named false) or under *namep. */
+static kern_return_t allocate(struct ipc_space *space, mach_port_right_t right, bool named, mach_port_name_t *namep)
 {
 	struct ipc_port *port;
 	struct ipc_pset *pset;
@@ -20,11 +21,11 @@ kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t righ
 
 	switch (right) {
 	case MACH_PORT_RIGHT_RECEIVE:
-		return ipc_port_alloc(space, namep, &port);
+		return named ? ipc_port_alloc_name(space, *namep, &port) : ipc_port_alloc(space, namep, &port);
 	case MACH_PORT_RIGHT_PORT_SET:
-		return ipc_pset_alloc(space, namep, &pset);
+		return named ? ipc_pset_alloc_name(space, *namep, &pset) : ipc_pset_alloc(space, namep, &pset);
 	case MACH_PORT_RIGHT_DEAD_NAME:
-		kr = ipc_entry_alloc(space, namep, &entry);
+		kr = named ? ipc_entry_alloc_name(space, *namep, &entry) : ipc_entry_alloc(space, namep, &entry);
 		if (kr == KERN_SUCCESS) {
 			entry->type = MACH_PORT_TYPE_DEAD_NAME;
 			entry->urefs = 1;
@@ -35,30 +36,16 @@ kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t righ
 	}
 }
 
+kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t right, mach_port_name_t *namep)
+{
+	return allocate(space, right, false, namep);
+}
+
 kern_return_t mach_port_allocate_name(struct ipc_space *space, mach_port_right_t right, mach_port_name_t name)
 {
-	struct ipc_port *port;
-	struct ipc_pset *pset;
-	struct ipc_entry *entry;
-	kern_return_t kr;
-
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
-	switch (right) {
-	case MACH_PORT_RIGHT_RECEIVE:
-		return ipc_port_alloc_name(space, name, &port);
-	case MACH_PORT_RIGHT_PORT_SET:
-		return ipc_pset_alloc_name(space, name, &pset);
-	case MACH_PORT_RIGHT_DEAD_NAME:
-		kr = ipc_entry_alloc_name(space, name, &entry);
-		if (kr == KERN_SUCCESS) {
-			entry->type = MACH_PORT_TYPE_DEAD_NAME;
-			entry->urefs = 1;
-		}
-		return kr;
-	default:
-		return KERN_INVALID_VALUE;
-	}
+	return allocate(space, right, true, &name);
 }
 
 kern_return_t mach_port_destroy(struct ipc_space *space, mach_port_name_t name)
@@ -573,7 +560,6 @@ kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_
 				return KERN_SUCCESS;
 			}
 			entry->request->notify = notify;
-			entry->request->send_possible = msgid == MACH_NOTIFY_SEND_POSSIBLE;
 			return KERN_SUCCESS;
 		}
 		if (!notify)
@@ -585,7 +571,6 @@ kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_
 		request->space = space;
 		request->name = name;
 		request->notify = notify;
-		request->send_possible = msgid == MACH_NOTIFY_SEND_POSSIBLE;
 		request->next = port->dnrequests;
 		port->dnrequests = request;
 		entry->request = request;

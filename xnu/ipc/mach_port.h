@@ -7,32 +7,8 @@
 
 #include "ipc_internal.h"
 
-struct mach_port_status {
-	mach_port_name_t mps_pset;
-	mach_port_seqno_t mps_seqno;
-	mach_port_mscount_t mps_mscount;
-	mach_port_msgcount_t mps_qlimit;
-	mach_port_msgcount_t mps_msgcount;
-	uint32_t mps_sorights;
-	uint32_t mps_srights;   /* boolean_t */
-	uint32_t mps_pdrequest; /* boolean_t */
-	uint32_t mps_nsrequest; /* boolean_t */
-	uint32_t mps_flags;
-};
-#define MACH_PORT_RECEIVE_STATUS_COUNT 10u
-#define MACH_PORT_INFO_EXT_COUNT 17u   /* status, boost count, six reserved */
-#define MACH_PORT_GUARD_INFO_COUNT 2u
+/* The most words any flavor of mach_port_get_attributes fills. */
 #define MACH_PORT_INFO_MAX_COUNT MACH_PORT_INFO_EXT_COUNT
-_Static_assert(sizeof(struct mach_port_status) == MACH_PORT_RECEIVE_STATUS_COUNT * 4, "mach_port_status_t");
-
-struct mach_port_options {
-	uint32_t flags;
-	struct {
-		uint32_t mpl_qlimit;
-	} mpl;
-	uint64_t reserved[2];
-};
-_Static_assert(sizeof(struct mach_port_options) == 24, "mach_port_options_t");
 
 kern_return_t mach_port_allocate(struct ipc_space *space, mach_port_right_t right, mach_port_name_t *name);
 kern_return_t mach_port_allocate_name(struct ipc_space *space, mach_port_right_t right, mach_port_name_t name);

@@ -12,18 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mach/mig_errors.h>
+
 #include "../ipc/ipc_kmsg.h"
 #include "../ipc/mach_port.h"
 #include "kern_internal.h"
 
-#define MIG_BAD_ID (-303)
-#define MIG_BAD_ARGUMENTS (-304)
-#define MIG_NO_REPLY (-305)
 #define MACH_PORT_SUBSYSTEM 3200
-#define NDR_SIZE 8
+#define NDR_SIZE IPC_NDR_SIZE
 #define REPLY_ID_OFFSET 100
-
-static const uint8_t ndr_record[NDR_SIZE] = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
 struct mig_request {
 	struct ipc_kmsg *kmsg;
@@ -75,7 +72,7 @@ static uint8_t *simple_reply(struct mig_request *rq, kern_return_t kr, uint32_t 
 	rq->reply = reply_alloc(rq->kmsg, NDR_SIZE + 4 + size, 0);
 	if (!rq->reply)
 		return NULL;
-	memcpy(rq->reply->inline_data, ndr_record, NDR_SIZE);
+	memcpy(rq->reply->inline_data, ipc_ndr_record, NDR_SIZE);
 	memcpy(rq->reply->inline_data + NDR_SIZE, &kr, 4);
 	return rq->reply->inline_data + NDR_SIZE + 4;
 }
@@ -108,7 +105,7 @@ static kern_return_t reply_ool_arrays(struct mig_request *rq, uint32_t **arrays,
 		return KERN_SUCCESS;
 	}
 	rq->reply->bits |= MACH_MSGH_BITS_COMPLEX;
-	memcpy(rq->reply->inline_data, ndr_record, NDR_SIZE);
+	memcpy(rq->reply->inline_data, ipc_ndr_record, NDR_SIZE);
 	for (uint32_t i = 0; i < narrays; i++) {
 		struct kmsg_desc *d = &rq->reply->descs[i];
 

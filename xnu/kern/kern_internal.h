@@ -62,7 +62,6 @@ struct ipc_port *host_port(void);
 /* Convert a send right's port to the object it stands for, or NULL. */
 struct xnu_task *convert_port_to_task(struct ipc_port *port);
 struct xnu_task *convert_port_to_task_name(struct ipc_port *port);
-struct xnu_thread *convert_port_to_thread(struct ipc_port *port);
 /* The task named by a send right in the caller's space, or NULL. */
 struct xnu_task *port_name_to_task(struct ipc_space *space, mach_port_name_t name);
 

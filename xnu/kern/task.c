@@ -195,11 +195,6 @@ struct xnu_task *convert_port_to_task_name(struct ipc_port *port)
 	return port->kotype == IKOT_TASK || port->kotype == IKOT_TASK_NAME ? port->kobject : NULL;
 }
 
-struct xnu_thread *convert_port_to_thread(struct ipc_port *port)
-{
-	return port && port->active && port->kotype == IKOT_THREAD ? port->kobject : NULL;
-}
-
 struct xnu_task *port_name_to_task(struct ipc_space *space, mach_port_name_t name)
 {
 	return convert_port_to_task(send_right_port(space, name));
