@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "bench.h"
@@ -51,4 +52,17 @@ double bench_best_ns(void (*fn)(void *arg, uint64_t iterations), void *arg,
 			best = per;
 	}
 	return best;
+}
+
+int bench_parse_count(const char *arg, uint64_t *out)
+{
+	char *end;
+	uint64_t n;
+
+	errno = 0;
+	n = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-')
+		return -1;
+	*out = n ? n : 1;
+	return 0;
 }

@@ -23,8 +23,13 @@ int bench_pin_cpu(int cpu);
 double bench_best_ns(void (*fn)(void *arg, uint64_t iterations), void *arg,
 		     uint64_t iterations, int rounds);
 
+/* A positive count from the command line (0 counts as 1); 0, or -1 if arg is not a number. */
+int bench_parse_count(const char *arg, uint64_t *out);
+
 /* Subcommands. */
 int bench_fiber(int argc, char **argv);
 int bench_null_call(int argc, char **argv);
+int bench_mach_msg(int argc, char **argv);
+int bench_mach_msg_throughput(int argc, char **argv);
 
 #endif

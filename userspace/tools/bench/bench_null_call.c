@@ -37,12 +37,13 @@
 
 #include "bench.h"
 #include "bench_echo.h"
+#include "bench_proc.h"
 
 #define ROUNDS 7
 #define DEFAULT_ITERATIONS 20000
 /* Untimed round trips before each timed run: caches, and a migration after re-pinning. */
 #define WARMUP 500
-#define TIMEOUT_S 5
+#define TIMEOUT_S BENCH_TIMEOUT_S
 
 #define CALL_CHECKIN 1u
 #define CALL_GET_TRACER 6u
@@ -62,8 +63,6 @@ struct peer {
 };
 
 static struct {
-	char dir[PATH_MAX];
-	bool have_dir;
 	struct peer server[MODES], echo[MODES];
 	struct peer floors[ECHO_KINDS]; /* --floors: pinned echoes that wait other ways */
 	bool with_floors;
@@ -97,72 +96,12 @@ static void header(unsigned char *p, uint32_t number)
 
 /* --- processes --- */
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
-}
-
-/* In a fresh child: die with the benchmark, and take the mode's affinity. */
-static void child_setup(pid_t parent, bool pin)
-{
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(1);
-	if (pin && pin_to(b.cpu) != 0) {
-		fprintf(stderr, "dserver-bench: pin child to CPU %d: %s\n", b.cpu, strerror(errno));
-		_exit(1);
-	}
-}
-
-static void stop_child(struct peer *p)
-{
-	int status;
-
-	if (p->pid <= 0)
-		return;
-	kill(p->pid, SIGTERM);
-	for (int i = 0; i < TIMEOUT_S * 1000; i++) {
-		if (waitpid(p->pid, &status, WNOHANG) != 0)
-			goto done;
-		usleep(1000);
-	}
-	fprintf(stderr, "dserver-bench: %s (pid %d) ignored SIGTERM for %d s; killing it\n",
-		p->what, (int)p->pid, TIMEOUT_S);
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, &status, 0);
-done:
-	p->pid = 0;
-}
-
-static void remove_dir(void)
-{
-	DIR *d;
-	struct dirent *e;
-
-	if (!b.have_dir)
-		return;
-	d = opendir(b.dir);
-	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	if (rmdir(b.dir) != 0)
-		fprintf(stderr, "dserver-bench: cannot remove %s: %s\n", b.dir, strerror(errno));
-	b.have_dir = false;
-}
-
 static void stop_peer(struct peer *p)
 {
 	if (p->sock >= 0)
 		close(p->sock);
 	p->sock = -1;
-	stop_child(p);
+	bench_stop_child(&p->pid, p->what);
 }
 
 static void cleanup(void)
@@ -173,87 +112,20 @@ static void cleanup(void)
 	}
 	for (int k = 0; k < ECHO_KINDS; k++)
 		stop_peer(&b.floors[k]);
-	remove_dir();
-}
-
-static int socket_path(struct peer *p, const char *name)
-{
-	p->addr = (struct sockaddr_un){ .sun_family = AF_UNIX };
-	if ((size_t)snprintf(p->addr.sun_path, sizeof(p->addr.sun_path), "%s/%s", b.dir, name) >=
-	    sizeof(p->addr.sun_path)) {
-		fprintf(stderr, "dserver-bench: socket path %s/%s is too long; set TMPDIR\n", b.dir,
-			name);
-		return -1;
-	}
-	return 0;
-}
-
-/* --server, else the dserver next to this binary, else the build tree's, else $PATH. */
-static void find_server(const char *given, char *out, size_t size)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (given) {
-		snprintf(out, size, "%s", given);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((size_t)snprintf(out, size, "%s/dserver", dirname(self)) < size &&
-		    access(out, X_OK) == 0)
-			return;
-	}
-#ifdef DSERVER_BINARY
-	if (access(DSERVER_BINARY, X_OK) == 0) {
-		snprintf(out, size, "%s", DSERVER_BINARY);
-		return;
-	}
-#endif
-	snprintf(out, size, "dserver"); /* execvp searches $PATH */
+	bench_dir_remove();
 }
 
 static int start_server(struct peer *p, const char *binary, bool pin)
 {
-	pid_t parent = getpid();
-	struct stat st;
-	int status;
-
 	p->what = "dserver";
-	if (socket_path(p, pin ? "dserver-pinned.sock" : "dserver.sock") != 0)
+	if (bench_socket_path(&p->addr, pin ? "dserver-pinned.sock" : "dserver.sock") != 0)
 		return -1;
-	p->pid = fork();
+	p->pid = bench_start_server(binary, &p->addr, pin ? b.cpu : -1, b.io_arg[0] ? b.io_arg : NULL);
 	if (p->pid < 0) {
 		p->pid = 0;
-		perror("dserver-bench: fork");
 		return -1;
 	}
-	if (p->pid == 0) {
-		char *argv[] = { (char *)binary, "--socket", p->addr.sun_path, "--log-level", "error",
-				 b.io_arg[0] ? b.io_arg : NULL, NULL };
-
-		child_setup(parent, pin);
-		execvp(binary, argv);
-		fprintf(stderr, "dserver-bench: cannot run %s: %s\n", binary, strerror(errno));
-		_exit(127);
-	}
-	/* Ready when its socket exists: requests sent after bind() wait in its queue. */
-	for (int i = 0; i < TIMEOUT_S * 1000; i++) {
-		if (stat(p->addr.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			return 0;
-		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-			p->pid = 0;
-			fprintf(stderr, "dserver-bench: %s exited (%s %d) before opening its socket\n",
-				binary, WIFEXITED(status) ? "status" : "signal",
-				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-			return -1;
-		}
-		usleep(1000);
-	}
-	fprintf(stderr, "dserver-bench: %s did not open %s within %d s\n", binary,
-		p->addr.sun_path, TIMEOUT_S);
-	return -1;
+	return 0;
 }
 
 /* The floor (ECHO_RAW), or a process that waits another way (bench_echo.h). */
@@ -265,7 +137,7 @@ static int start_echo(struct peer *p, bool pin, enum echo_kind kind)
 
 	p->what = "echo process";
 	snprintf(name, sizeof(name), "echo-%s%s.sock", echo_kind_name(kind), pin ? "-pinned" : "");
-	if (socket_path(p, name) != 0)
+	if (bench_socket_path(&p->addr, name) != 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&p->addr, sizeof(p->addr)) != 0) {
@@ -283,7 +155,7 @@ static int start_echo(struct peer *p, bool pin, enum echo_kind kind)
 		return -1;
 	}
 	if (p->pid == 0) {
-		child_setup(parent, pin);
+		bench_child_setup(parent, pin ? b.cpu : -1);
 		echo_run(fd, kind);
 	}
 	close(fd);
@@ -387,7 +259,7 @@ static int measure(const struct peer *p, uint64_t n, double *best)
 
 static int set_mode(int mode)
 {
-	int err = mode == PINNED ? pin_to(b.cpu)
+	int err = mode == PINNED ? bench_pin_cpu(b.cpu)
 				 : (sched_setaffinity(0, sizeof(b.original), &b.original) ? -errno : 0);
 
 	if (err)
@@ -412,29 +284,15 @@ static void usage(FILE *out)
 static int run(const char *server_binary, uint64_t n)
 {
 	double call[MODES] = { -1, -1 }, raw[MODES] = { -1, -1 }, floor_ns[ECHO_KINDS];
-	const char *tmp = getenv("TMPDIR");
 
 	for (int k = 0; k < ECHO_KINDS; k++)
 		floor_ns[k] = -1;
 
-	if (sched_getaffinity(0, sizeof(b.original), &b.original) != 0) {
-		perror("dserver-bench: sched_getaffinity");
+	if (bench_pinning_cpu(&b.original, &b.cpu) != 0)
 		return -1;
-	}
-	/* CPU 0, unless this process may not run there. */
-	for (b.cpu = 0; b.cpu < CPU_SETSIZE && !CPU_ISSET(b.cpu, &b.original); b.cpu++)
-		;
-	if (b.cpu == CPU_SETSIZE) {
-		fprintf(stderr, "dserver-bench: no CPU in the affinity mask\n");
-		return -1;
-	}
 
-	snprintf(b.dir, sizeof(b.dir), "%s/dserver-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(b.dir)) {
-		fprintf(stderr, "dserver-bench: mkdtemp %s: %s\n", b.dir, strerror(errno));
+	if (bench_dir_create("null-call") != 0)
 		return -1;
-	}
-	b.have_dir = true;
 	fprintf(stderr, "null-call: server %s%s%s, %llu round trips, best of %d rounds, pinned to CPU %d\n",
 		server_binary, b.io_arg[0] ? " " : "", b.io_arg, (unsigned long long)n, ROUNDS, b.cpu);
 
@@ -497,6 +355,19 @@ static int run(const char *server_binary, uint64_t n)
 	return 0;
 }
 
+static int null_call_option(int argc, char **argv, int *i)
+{
+	if (!strcmp(argv[*i], "--io") && *i + 1 < argc)
+		snprintf(b.io_arg, sizeof(b.io_arg), "--io=%s", argv[++*i]);
+	else if (!strncmp(argv[*i], "--io=", 5))
+		snprintf(b.io_arg, sizeof(b.io_arg), "%s", argv[*i]);
+	else if (!strcmp(argv[*i], "--floors"))
+		b.with_floors = true;
+	else
+		return -1;
+	return 0;
+}
+
 int bench_null_call(int argc, char **argv)
 {
 	const char *given = NULL;
@@ -504,40 +375,15 @@ int bench_null_call(int argc, char **argv)
 	uint64_t n = DEFAULT_ITERATIONS;
 	int ret;
 
-	for (int i = 1; i < argc; i++) {
-		char *end;
-
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--server") && i + 1 < argc) {
-			given = argv[++i];
-		} else if (!strncmp(argv[i], "--server=", 9)) {
-			given = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--io") && i + 1 < argc) {
-			snprintf(b.io_arg, sizeof(b.io_arg), "--io=%s", argv[++i]);
-		} else if (!strncmp(argv[i], "--io=", 5)) {
-			snprintf(b.io_arg, sizeof(b.io_arg), "%s", argv[i]);
-		} else if (!strcmp(argv[i], "--floors")) {
-			b.with_floors = true;
-		} else {
-			errno = 0;
-			n = strtoull(argv[i], &end, 0);
-			if (errno || end == argv[i] || *end || argv[i][0] == '-') {
-				fprintf(stderr, "dserver-bench null-call: bad argument '%s'\n", argv[i]);
-				usage(stderr);
-				return 2;
-			}
-		}
-	}
-	if (n == 0)
-		n = 1;
+	ret = bench_server_args(argc, argv, "null-call", usage, null_call_option, &given, &n);
+	if (ret >= 0)
+		return ret;
 
 	for (int m = 0; m < MODES; m++)
 		b.server[m].sock = b.echo[m].sock = -1;
 	for (int k = 0; k < ECHO_KINDS; k++)
 		b.floors[k].sock = -1;
-	find_server(given, server_binary, sizeof(server_binary));
+	bench_find_server(given, server_binary, sizeof(server_binary));
 	ret = run(server_binary, n);
 	cleanup();
 	return ret ? 1 : 0;

@@ -11,13 +11,15 @@ static const struct {
 } benches[] = {
 	{ "fiber", bench_fiber, "fiber switch and scheduler round trip against glibc swapcontext" },
 	{ "null-call", bench_null_call, "get_tracer round trip through dserver against raw datagrams" },
+	{ "mach-msg", bench_mach_msg, "64-byte Mach message round trip between two clients against a raw relay" },
+	{ "mach-msg-throughput", bench_mach_msg_throughput, "Mach messages per second from 4 senders to 1 receiver" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: dserver-bench BENCHMARK [options]\n\nbenchmarks:\n");
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		fprintf(out, "  %-12s %s\n", benches[i].name, benches[i].what);
+		fprintf(out, "  %-20s %s\n", benches[i].name, benches[i].what);
 }
 
 int main(int argc, char **argv)
