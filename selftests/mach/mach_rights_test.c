@@ -1,0 +1,2 @@
+#include "kselftest_harness.h"
+TEST_HARNESS_MAIN
