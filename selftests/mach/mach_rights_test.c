@@ -165,9 +165,11 @@ FIXTURE_SETUP(rights)
 
 FIXTURE_TEARDOWN(rights)
 {
-	if (mt_send(self->in, COPY_SEND_BITS, MACH_PORT_NULL, AGENT_QUIT, 0, MACH_SEND_TIMEOUT, 1000) != 0)
-		kill(self->agent, SIGKILL);
-	mt_wait(self->agent);
+	if (self->agent > 0) {
+		if (mt_send(self->in, COPY_SEND_BITS, MACH_PORT_NULL, AGENT_QUIT, 0, MACH_SEND_TIMEOUT, 1000) != 0)
+			kill(self->agent, SIGKILL);
+		EXPECT_EQ(0, mt_wait(self->agent));
+	}
 	dserver_client_forget_thread();
 	EXPECT_EQ(0, test_server_stop(&server));
 }
@@ -343,6 +345,386 @@ TEST_F(rights, every_disposition_in_port_descriptors)
 	EXPECT_EQ(MACH_NOTIFY_NO_SENDERS, note.header.msgh_id);
 	EXPECT_EQ(0, ((const mach_no_senders_notification_t *)note.bytes)->not_count); /* the mscount since it moved */
 
+}
+
+/* The reply (local) right in the header, each send disposition; the agent pings back through it. */
+TEST_F(rights, every_disposition_in_the_reply_field)
+{
+	mach_port_t task = mach_task_self();
+	static const mach_msg_type_name_t sent[5] = { MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+						      MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND,
+						      MACH_MSG_TYPE_MAKE_SEND_ONCE };
+	mt_buffer_t got, none[1];
+
+	for (int i = 0; i < 5; i++) {
+		mach_port_t port = mt_port(sent[i] == MACH_MSG_TYPE_MOVE_SEND || sent[i] == MACH_MSG_TYPE_COPY_SEND),
+			    reply = port;
+		mach_msg_type_name_t type, arrive = sent[i] == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+						    sent[i] == MACH_MSG_TYPE_MAKE_SEND_ONCE ?
+							    MACH_MSG_TYPE_PORT_SEND_ONCE : MACH_MSG_TYPE_PORT_SEND;
+
+		if (sent[i] == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+			ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(task, port, MACH_MSG_TYPE_MAKE_SEND_ONCE, &reply,
+									&type));
+		mt_simple_msg_t m = { .header = { .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, sent[i]),
+						  .msgh_size = sizeof(m), .msgh_remote_port = self->in,
+						  .msgh_local_port = reply, .msgh_id = AGENT_KEEP } };
+
+		agent_exchange(_metadata, self, &m, sizeof(m), &got);
+		/* The receiver's header: remote = its name for our reply right, local = its own port. */
+		EXPECT_EQ(MACH_MSGH_BITS(arrive, MACH_MSG_TYPE_PORT_SEND), got.header.msgh_bits) TH_LOG("case %d", i);
+		EXPECT_EQ(self->agent_in, got.header.msgh_local_port);
+		EXPECT_EQ(arrive == MACH_MSG_TYPE_PORT_SEND ? MACH_PORT_TYPE_SEND : MACH_PORT_TYPE_SEND_ONCE,
+			  mt_type(self->atask, got.header.msgh_remote_port, NULL));
+		/* A moved send right was our only uref: the name is gone (the receive right stays). */
+		if (sent[i] == MACH_MSG_TYPE_MOVE_SEND)
+			EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, mt_type(task, port, NULL));
+		if (sent[i] == MACH_MSG_TYPE_COPY_SEND)
+			EXPECT_EQ(1, mt_refs(task, port, MACH_PORT_RIGHT_SEND));
+		EXPECT_EQ(0, agent_use(_metadata, self, none, 1));
+		expect_ping(_metadata, port, arrive);
+	}
+	/* A receive right cannot travel in the header (ipc_kmsg_copyin_header). */
+	mach_port_t port = mt_port(0);
+
+	EXPECT_EQ(MACH_SEND_INVALID_HEADER, mt_send(self->in, BITS(COPY_SEND, MOVE_RECEIVE), port, 1, 0, 0, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_HEADER, mt_send(port, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_RECEIVE, 0), MACH_PORT_NULL, 1, 0, 0, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_HEADER, mt_send(self->in, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), port, 1, 0, 0, 0));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, mt_type(task, port, NULL));
+}
+
+/* The destination right: moved, copied or made; the receiver sees its copied-in type as local. */
+TEST_F(rights, every_disposition_of_the_destination)
+{
+	mach_port_t task = mach_task_self(), once, own = mt_port(0);
+	mach_msg_type_name_t type;
+	mt_buffer_t got;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(task, self->in, MACH_PORT_RIGHT_SEND, 1));
+	mt_simple_msg_t m = { .header = { .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0), .msgh_size = sizeof(m),
+					  .msgh_remote_port = self->in, .msgh_id = AGENT_KEEP } };
+
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	EXPECT_EQ(MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND), got.header.msgh_bits);
+	EXPECT_EQ(1, mt_refs(task, self->in, MACH_PORT_RIGHT_SEND));
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(self->atask, self->agent_in, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							&once, &type));
+	m.header = (mach_msg_header_t){ .msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), .msgh_remote_port = once,
+					.msgh_id = AGENT_KEEP };
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	EXPECT_EQ(MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE), got.header.msgh_bits);
+	kern_return_t kr;
+
+	EXPECT_EQ(0, mt_type(task, once, &kr));
+	EXPECT_EQ(KERN_INVALID_NAME, kr);
+
+	/* Making a right needs the receive right: to our own port. */
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(own, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), MACH_PORT_NULL, 1, 0, 0, 0));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(own, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), MACH_PORT_NULL, 2, 0, 0, 0));
+	EXPECT_EQ(1, mt_status(task, own).mps_mscount);
+	EXPECT_EQ(1, mt_status(task, own).mps_sorights);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_receive(own, &got, 0, 1000));
+	EXPECT_EQ(MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND), got.header.msgh_bits);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_receive(own, &got, 0, 1000));
+	EXPECT_EQ(MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE), got.header.msgh_bits);
+	EXPECT_EQ(0, mt_status(task, own).mps_sorights);
+}
+
+struct ool_ports_msg {
+	mach_msg_header_t header;
+	mach_msg_body_t body;
+	mach_msg_ool_ports_descriptor_t ports[3];
+};
+
+static const mach_msg_ool_ports_descriptor_t *ool_ports(const mt_buffer_t *buf)
+{
+	return (const void *)(buf->bytes + sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t));
+}
+
+/* The names of the i-th array, appended by the agent after the message and its trailer. */
+static const mach_port_name_t *array_names(const mt_buffer_t *buf, uint32_t skip)
+{
+	return (const void *)(buf->bytes + buf->header.msgh_size + mt_trailer(buf)->msgh_trailer_size + 4 * skip);
+}
+
+/*
+ * Out-of-line port arrays (ipc_kmsg_copyin_ool_ports_descriptor): one
+ * disposition for all, null and dead names pass through, the same send
+ * right twice coalesces into one name with two urefs, send-once rights get
+ * a name each; a deallocated array leaves the sender.
+ */
+TEST_F(rights, out_of_line_port_arrays)
+{
+	mach_port_t task = mach_task_self(), sendp = mt_port(1), oncep = mt_port(0), recv = mt_port(0);
+	mach_port_t *send_names = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mach_port_t once_names[2] = { oncep, oncep }, recv_names[1] = { recv };
+	mt_buffer_t got, drained[2];
+
+	ASSERT_NE(MAP_FAILED, send_names);
+	memcpy(send_names, (mach_port_t[4]){ sendp, MACH_PORT_NULL, MACH_PORT_DEAD, sendp }, 4 * sizeof(mach_port_t));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(recv, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), MACH_PORT_NULL, 9, 0, 0, 0));
+	struct ool_ports_msg m = {
+		.header = { .msgh_bits = COPY_SEND_BITS | MACH_MSGH_BITS_COMPLEX, .msgh_remote_port = self->in,
+			    .msgh_id = AGENT_KEEP },
+		.body = { 3 },
+		.ports = { { .address = send_names, .count = 4, .deallocate = TRUE, .disposition = MACH_MSG_TYPE_COPY_SEND,
+			     .type = MACH_MSG_OOL_PORTS_DESCRIPTOR },
+			   { .address = once_names, .count = 2, .disposition = MACH_MSG_TYPE_MAKE_SEND_ONCE,
+			     .type = MACH_MSG_OOL_PORTS_DESCRIPTOR },
+			   { .address = recv_names, .count = 1, .disposition = MACH_MSG_TYPE_MOVE_RECEIVE,
+			     .type = MACH_MSG_OOL_PORTS_DESCRIPTOR } } };
+
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	/* Our array went with the message; the copied right stays ours. */
+	EXPECT_EQ(-1, msync(send_names, 4096, MS_ASYNC));
+	EXPECT_EQ(1, mt_refs(task, sendp, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(2, mt_status(task, oncep).mps_sorights);
+	EXPECT_EQ(0, mt_type(task, recv, NULL));
+
+	static const mach_msg_type_name_t arrive[3] = { MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE,
+							MACH_MSG_TYPE_PORT_RECEIVE };
+	static const uint32_t counts[3] = { 4, 2, 1 };
+
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(MACH_MSG_OOL_PORTS_DESCRIPTOR, (int)ool_ports(&got)[i].type);
+		EXPECT_EQ(arrive[i], (mach_msg_type_name_t)ool_ports(&got)[i].disposition);
+		EXPECT_EQ(counts[i], ool_ports(&got)[i].count);
+		EXPECT_EQ(TRUE, (int)ool_ports(&got)[i].deallocate); /* the receiver owns the array */
+	}
+	const mach_port_name_t *a = array_names(&got, 0), *b = array_names(&got, 4), *c = array_names(&got, 6);
+
+	EXPECT_TRUE(MACH_PORT_VALID(a[0]));
+	EXPECT_EQ(MACH_PORT_NULL, a[1]);
+	EXPECT_EQ(MACH_PORT_DEAD, a[2]);
+	EXPECT_EQ(a[0], a[3]);
+	EXPECT_EQ(2, mt_refs(self->atask, a[0], MACH_PORT_RIGHT_SEND));
+	EXPECT_NE(b[0], b[1]);
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE, mt_type(self->atask, b[0], NULL));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE, mt_type(self->atask, b[1], NULL));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, mt_type(self->atask, c[0], NULL));
+
+	ASSERT_EQ(1, agent_use(_metadata, self, drained, 2));
+	EXPECT_EQ(9, drained[0].header.msgh_id);
+	for (int i = 0; i < 2; i++)
+		expect_ping(_metadata, sendp, MACH_MSG_TYPE_PORT_SEND);
+	for (int i = 0; i < 2; i++)
+		expect_ping(_metadata, oncep, MACH_MSG_TYPE_PORT_SEND_ONCE);
+}
+
+/* Copy-out merges send rights into the name the receiver already has (ipc_right.c: ipc_right_copyout). */
+TEST_F(rights, the_same_right_received_again_shares_one_name)
+{
+	mach_port_t port = mt_port(1);
+	mt_buffer_t got;
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_port_descriptor_t port;
+	} m = { .header = { .msgh_bits = BITS(COPY_SEND, MAKE_SEND) | MACH_MSGH_BITS_COMPLEX,
+			    .msgh_remote_port = self->in, .msgh_local_port = port, .msgh_id = AGENT_KEEP },
+		.body = { 1 },
+		.port = { .name = port, .disposition = MACH_MSG_TYPE_COPY_SEND, .type = MACH_MSG_PORT_DESCRIPTOR } };
+
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	mach_port_name_t name = got.header.msgh_remote_port;
+
+	EXPECT_EQ(name, descriptors(&got)[0].name);
+	EXPECT_EQ(2, mt_refs(self->atask, name, MACH_PORT_RIGHT_SEND));
+	m.header.msgh_bits = COPY_SEND_BITS | MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_local_port = MACH_PORT_NULL;
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	EXPECT_EQ(name, descriptors(&got)[0].name);
+	EXPECT_EQ(3, mt_refs(self->atask, name, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND, mt_type(self->atask, name, NULL));
+
+	/* The receive right arriving where a send right is: one name, both rights. */
+	m.port.disposition = MACH_MSG_TYPE_MOVE_RECEIVE;
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	EXPECT_EQ(name, descriptors(&got)[0].name);
+	EXPECT_EQ(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE, mt_type(self->atask, name, NULL));
+	EXPECT_EQ(3, mt_refs(self->atask, name, MACH_PORT_RIGHT_SEND));
+	/* And a send right to the agent's own port arrives under its receive right's name. */
+	m.port = (mach_msg_port_descriptor_t){ .name = self->in, .disposition = MACH_MSG_TYPE_COPY_SEND,
+					       .type = MACH_MSG_PORT_DESCRIPTOR };
+	agent_exchange(_metadata, self, &m, sizeof(m), &got);
+	EXPECT_EQ(self->agent_in, descriptors(&got)[0].name);
+	EXPECT_EQ(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE, mt_type(self->atask, self->agent_in, NULL));
+}
+
+/* A receiver that dies leaves our send right a dead name, urefs kept (ipc_right_check). */
+TEST_F(rights, the_senders_name_turns_dead_when_the_receiver_dies)
+{
+	mt_buffer_t got;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(mach_task_self(), self->in, MACH_PORT_RIGHT_SEND, 2));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(self->in, COPY_SEND_BITS, MACH_PORT_NULL, AGENT_QUIT, 0, 0, 0));
+	EXPECT_EQ(0, mt_wait(self->agent));
+	/* The server learns of the exit asynchronously. */
+	for (int64_t end = mt_now_ms() + 10000;
+	     mt_type(mach_task_self(), self->in, NULL) != MACH_PORT_TYPE_DEAD_NAME && mt_now_ms() < end;)
+		usleep(2000);
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(mach_task_self(), self->in, NULL));
+	EXPECT_EQ(3, mt_refs(mach_task_self(), self->in, MACH_PORT_RIGHT_DEAD_NAME));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, mt_send(self->in, COPY_SEND_BITS, MACH_PORT_NULL, 1, 0, 0, 0));
+	/* A dead name travels as MACH_PORT_DEAD in a descriptor; a move takes one uref. */
+	mach_port_t own = mt_port(1);
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_port_descriptor_t port;
+	} m = { .header = { .msgh_bits = COPY_SEND_BITS | MACH_MSGH_BITS_COMPLEX, .msgh_remote_port = own },
+		.body = { 1 },
+		.port = { .name = self->in, .disposition = MACH_MSG_TYPE_MOVE_SEND, .type = MACH_MSG_PORT_DESCRIPTOR } };
+
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_receive(own, &got, 0, 1000));
+	EXPECT_EQ(MACH_PORT_DEAD, descriptors(&got)[0].name);
+	EXPECT_EQ(2, mt_refs(mach_task_self(), self->in, MACH_PORT_RIGHT_DEAD_NAME));
+	self->agent = -1;
+}
+
+/*
+ * Sends XNU refuses, and what the sender keeps. Header checks come first
+ * and take nothing (ipc_kmsg_copyin_header); descriptor shapes are checked
+ * before any right moves (MACH_SEND_INVALID_TYPE); a descriptor right the
+ * sender lacks is MACH_SEND_INVALID_RIGHT; a bad array is
+ * MACH_SEND_INVALID_MEMORY (ipc_kmsg_copyin_ool_ports_descriptor).
+ */
+TEST_F(rights, invalid_sends)
+{
+	mach_port_t task = mach_task_self(), port = mt_port(1), recv_only = mt_port(0), missing = 0x7777703;
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_port_descriptor_t port;
+	} m;
+	static const struct {
+		mach_msg_bits_t bits;
+		int dest, reply;            /* 0 port, 1 recv_only, 2 missing, 3 none */
+		mach_port_name_t desc_name; /* 0: port, 1: recv_only, 2: missing, 4: a send right only */
+		uint8_t disposition, type;
+		mach_msg_return_t expect;
+	} cases[] = {
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 2, 3, 0, MACH_MSG_TYPE_COPY_SEND, 0, MACH_SEND_INVALID_DEST },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 1, 3, 0, MACH_MSG_TYPE_COPY_SEND, 0, MACH_SEND_INVALID_DEST },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 3, 3, 0, MACH_MSG_TYPE_COPY_SEND, 0, MACH_SEND_INVALID_DEST },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND), 0, 1, 0, MACH_MSG_TYPE_COPY_SEND, 0,
+		  MACH_SEND_INVALID_REPLY },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE), 0, 2, 0, MACH_MSG_TYPE_COPY_SEND,
+		  0, MACH_SEND_INVALID_REPLY },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 2, MACH_MSG_TYPE_MOVE_SEND, 0, MACH_SEND_INVALID_RIGHT },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 1, MACH_MSG_TYPE_COPY_SEND, 0, MACH_SEND_INVALID_RIGHT },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 4, MACH_MSG_TYPE_MAKE_SEND, 0, MACH_SEND_INVALID_RIGHT },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 0, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0,
+		  MACH_SEND_INVALID_RIGHT },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 0, MACH_MSG_TYPE_PORT_NAME, 0, MACH_SEND_INVALID_TYPE },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 0, 24 /* DISPOSE_RECEIVE */, 0, MACH_SEND_INVALID_TYPE },
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), 0, 3, 0, MACH_MSG_TYPE_COPY_SEND, 9, MACH_SEND_INVALID_TYPE },
+	};
+	const mach_port_t names[5] = { port, recv_only, missing, MACH_PORT_NULL, self->in };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.header = (mach_msg_header_t){ .msgh_bits = cases[i].bits | MACH_MSGH_BITS_COMPLEX,
+						.msgh_remote_port = names[cases[i].dest],
+						.msgh_local_port = names[cases[i].reply] };
+		m.body.msgh_descriptor_count = 1;
+		m.port = (mach_msg_port_descriptor_t){ .name = names[cases[i].desc_name],
+						       .disposition = cases[i].disposition, .type = cases[i].type };
+		EXPECT_EQ(cases[i].expect, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+						    MACH_PORT_NULL)) TH_LOG("case %zu", i);
+		/* Nothing was taken. */
+		EXPECT_EQ(MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE, mt_type(task, port, NULL));
+		EXPECT_EQ(1, mt_refs(task, port, MACH_PORT_RIGHT_SEND));
+		EXPECT_EQ(0, mt_status(task, port).mps_msgcount);
+	}
+
+	/* An out-of-line array the server cannot read. */
+	struct ool_ports_msg o = { .header = { .msgh_bits = COPY_SEND_BITS | MACH_MSGH_BITS_COMPLEX,
+					       .msgh_remote_port = port },
+				   .body = { 1 },
+				   .ports = { { .address = (void *)8, .count = 4, .disposition = MACH_MSG_TYPE_COPY_SEND,
+						.type = MACH_MSG_OOL_PORTS_DESCRIPTOR } } };
+
+	EXPECT_EQ(MACH_SEND_INVALID_MEMORY, mach_msg(&o.header, MACH_SEND_MSG,
+						     sizeof(o) - 2 * sizeof(o.ports[0]), 0, MACH_PORT_NULL, 0,
+						     MACH_PORT_NULL));
+	/* A right the sender lacks, in an array. */
+	mach_port_t bad[2] = { port, missing };
+
+	o.ports[0].address = bad;
+	o.ports[0].count = 2;
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT, mach_msg(&o.header, MACH_SEND_MSG, sizeof(o) - 2 * sizeof(o.ports[0]), 0,
+						    MACH_PORT_NULL, 0, MACH_PORT_NULL));
+	EXPECT_EQ(1, mt_refs(task, port, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(0, mt_status(task, port).mps_msgcount);
+}
+
+/*
+ * A receive right sent through its own port would be queued on itself:
+ * ipc_kmsg_send destroys such a message and reports success; the port dies
+ * with it and our send right becomes a dead name.
+ */
+TEST_F(rights, a_receive_right_sent_to_itself_dies)
+{
+	mach_port_t port = mt_port(1);
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_port_descriptor_t port;
+	} m = { .header = { .msgh_bits = COPY_SEND_BITS | MACH_MSGH_BITS_COMPLEX, .msgh_remote_port = port },
+		.body = { 1 },
+		.port = { .name = port, .disposition = MACH_MSG_TYPE_MOVE_RECEIVE, .type = MACH_MSG_PORT_DESCRIPTOR } };
+
+	EXPECT_EQ(MACH_MSG_SUCCESS, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL));
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(mach_task_self(), port, NULL));
+}
+
+/*
+ * The voucher field (ipc_kmsg_copyin_header): only MOVE_SEND or COPY_SEND
+ * of a voucher port, checked after the destination; anything else is
+ * MACH_SEND_INVALID_VOUCHER. With no voucher disposition the field is
+ * ignored and the receiver sees no voucher.
+ */
+TEST_F(rights, the_voucher_field)
+{
+	mach_port_t port = mt_port(1);
+	mt_buffer_t got;
+	mt_simple_msg_t m = { .header = { .msgh_size = sizeof(m), .msgh_remote_port = port } };
+	static const struct {
+		mach_msg_type_name_t type;
+		int name; /* 0 the port, 1 dead, 2 null */
+		mach_msg_return_t expect;
+	} cases[] = {
+		{ MACH_MSG_TYPE_COPY_SEND, 0, MACH_SEND_INVALID_VOUCHER },
+		{ MACH_MSG_TYPE_MOVE_SEND, 0, MACH_SEND_INVALID_VOUCHER },
+		{ MACH_MSG_TYPE_MAKE_SEND, 0, MACH_SEND_INVALID_VOUCHER },
+		{ MACH_MSG_TYPE_MOVE_SEND_ONCE, 2, MACH_SEND_INVALID_VOUCHER },
+		{ MACH_MSG_TYPE_COPY_SEND, 1, MACH_SEND_INVALID_VOUCHER },
+		{ MACH_MSG_TYPE_COPY_SEND, 2, MACH_MSG_SUCCESS },
+		{ 0, 0, MACH_MSG_SUCCESS },
+	};
+	const mach_port_t names[3] = { port, MACH_PORT_DEAD, MACH_PORT_NULL };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, cases[i].type, 0);
+		m.header.msgh_remote_port = port;
+		m.header.msgh_voucher_port = names[cases[i].name];
+		EXPECT_EQ(cases[i].expect, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+						    MACH_PORT_NULL)) TH_LOG("case %zu", i);
+		if (cases[i].expect == MACH_MSG_SUCCESS) {
+			ASSERT_EQ(MACH_MSG_SUCCESS, mt_receive(port, &got, 0, 1000));
+			EXPECT_EQ(MACH_PORT_NULL, got.header.msgh_voucher_port);
+			EXPECT_EQ(MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND), got.header.msgh_bits);
+		}
+	}
+	/* The destination is checked first. */
+	m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, MACH_MSG_TYPE_MAKE_SEND, 0);
+	m.header.msgh_remote_port = MACH_PORT_NULL;
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+						   MACH_PORT_NULL));
+	EXPECT_EQ(1, mt_refs(mach_task_self(), port, MACH_PORT_RIGHT_SEND));
 }
 
 TEST_HARNESS_MAIN
