@@ -222,7 +222,7 @@ mach_msg_type_name_t ipc_object_copyin_type(mach_msg_type_name_t disposition);
 /*
  * Put a right carried by a message (type MACH_MSG_TYPE_PORT_*) into space.
  * Consumes the right and the object reference. On failure (space full or
- * dead, urefs overflow) the right is destroyed and *name is MACH_PORT_DEAD.
+ * dead) the right is destroyed and *name is MACH_PORT_NULL.
  */
 kern_return_t ipc_object_copyout(struct ipc_space *space, struct ipc_object *object,
 				 mach_msg_type_name_t type, mach_port_name_t *name);

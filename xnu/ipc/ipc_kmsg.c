@@ -444,13 +444,16 @@ static kern_return_t copyin_header(struct copyin_state *st, const mach_msg_heade
 		return MACH_SEND_INVALID_HEADER;
 	if (reply_type ? !is_send_disposition((uint8_t)reply_type) : h->msgh_local_port != MACH_PORT_NULL)
 		return MACH_SEND_INVALID_HEADER;
-	if (voucher_type && voucher_type != MACH_MSG_TYPE_MOVE_SEND && voucher_type != MACH_MSG_TYPE_COPY_SEND)
-		return MACH_SEND_INVALID_HEADER;
-	/* dserver has no voucher objects, so no client can hold a voucher name. */
-	if (voucher_type && MACH_PORT_VALID(h->msgh_voucher_port))
-		return MACH_SEND_INVALID_VOUCHER;
 	if (!MACH_PORT_VALID(h->msgh_remote_port))
 		return MACH_SEND_INVALID_DEST;
+	/*
+	 * The voucher after the destination, as XNU checks it: a disposition
+	 * other than MOVE_SEND or COPY_SEND, or a dead name, is refused; and
+	 * dserver has no voucher objects, so no client can hold a voucher name.
+	 */
+	if (voucher_type && (h->msgh_voucher_port != MACH_PORT_NULL ||
+			     (voucher_type != MACH_MSG_TYPE_MOVE_SEND && voucher_type != MACH_MSG_TYPE_COPY_SEND)))
+		return MACH_SEND_INVALID_VOUCHER;
 	struct ipc_entry *entry;
 
 	if (ipc_right_lookup(st->space, h->msgh_remote_port, &entry) != KERN_SUCCESS ||

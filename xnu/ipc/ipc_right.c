@@ -503,8 +503,10 @@ kern_return_t ipc_object_copyout(struct ipc_space *space, struct ipc_object *obj
 	*namep = name;
 	return copyout_into(space, port, type, name, entry, true);
 fail:
+	/* No name for it: the receiver sees MACH_PORT_NULL (ipc_kmsg_copyout_object);
+	 * MACH_PORT_DEAD stands only for a right whose port died. */
 	ipc_object_destroy(object, type);
-	*namep = MACH_PORT_DEAD;
+	*namep = MACH_PORT_NULL;
 	return kr;
 }
 

@@ -24,6 +24,11 @@ static void return_rights(struct xnu_thread *sender, struct ipc_kmsg *kmsg)
 	struct ipc_space *space = sender->task->space;
 	mach_port_name_t name;
 
+	if (!space) {
+		/* The sender's task died while it waited: its rights die with the message. */
+		ipc_kmsg_destroy(kmsg);
+		return;
+	}
 	if (kmsg->dest) {
 		ipc_object_copyout(space, &kmsg->dest->object, MACH_MSGH_BITS_REMOTE(kmsg->bits), &name);
 		kmsg->dest = NULL;
@@ -251,9 +256,13 @@ kern_return_t xnu_mach_msg_overwrite(struct xnu_thread *thread, uint64_t msg, ma
 {
 	(void)notify; /* MACH_SEND_NOTIFY / MACH_RCV_NOTIFY are obsolete in XNU too */
 	if (option & MACH_SEND_MSG) {
+		/* A send blocked on a full queue may see its process die: keep the record until it returns. */
+		xnu_thread_reference(thread);
 		kern_return_t mr = mach_msg_send(thread, msg, option, send_size, timeout_ms);
+		bool alive = thread->active;
 
-		if (mr != MACH_MSG_SUCCESS)
+		xnu_thread_release(thread);
+		if (mr != MACH_MSG_SUCCESS || !alive)
 			return mr;
 	}
 	if (!(option & MACH_RCV_MSG))

@@ -252,6 +252,12 @@ xnu_port_name_t xnu_thread_get_special_reply_port(struct xnu_thread *thread)
 		thread->special_reply_port->special_reply = false;
 		ipc_port_release(thread->special_reply_port);
 	}
+	/* XNU makes a send right under the same name too (ipc_tt.c: IPC_PORT_INIT_MAKE_SEND_RIGHT). */
+	struct ipc_entry *entry = ipc_entry_lookup(thread->task->space, name);
+
+	ipc_port_make_send(port);
+	entry->type |= MACH_PORT_TYPE_SEND;
+	entry->urefs = 1;
 	port->special_reply = true;
 	ipc_port_reference(port);
 	thread->special_reply_port = port;
