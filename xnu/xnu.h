@@ -96,6 +96,11 @@ xnu_kern_return_t xnu_task_for_pid(struct xnu_thread *thread, xnu_port_name_t ta
 				   struct xnu_task *target, bool name_only, xnu_port_name_t *task_name);
 xnu_kern_return_t xnu_pid_for_task(struct xnu_thread *thread, xnu_port_name_t task_name, int32_t *pid);
 
+/* tid_for_thread (§6.2): the tid of the thread a send right in the caller's space names. */
+xnu_kern_return_t xnu_tid_for_thread(struct xnu_thread *thread, xnu_port_name_t name, int32_t *tid);
+/* A fork child's task starts with its parent's exception ports, as in XNU (§6.1). */
+void xnu_task_inherit_exception_ports(struct xnu_task *child, const struct xnu_task *parent);
+
 /* ---- observation (debug calls, statistics, tests) ---- */
 struct xnu_port_info {
 	xnu_port_name_t name;
