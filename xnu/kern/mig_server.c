@@ -124,11 +124,18 @@ static void reply_exception_ports(struct mig_call *call, struct exception_port_l
 	struct ipc_kmsg *reply = mig_reply_complex(call, EXC_PORTS_REPLY_DESCS, MIG_NDR_SIZE + 4 + 12 * n);
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (reply) {
-			reply->descs[i].object = old->ports[i] ? &old->ports[i]->object : NULL;
-		} else if (old->ports[i]) {
-			ipc_port_release_send(old->ports[i]);
+		struct ipc_port *port = old->ports[i];
+
+		if (!port)
+			continue;
+		if (reply && port->active) {
+			reply->descs[i].object = &port->object;
+			continue;
 		}
+		/* A handler whose receiver died is reported as MACH_PORT_DEAD, as XNU does. */
+		ipc_port_release_send(port);
+		if (reply)
+			reply->descs[i].object = IO_DEAD;
 	}
 	if (!reply)
 		return;
