@@ -183,3 +183,49 @@ _Static_assert(MIG_TYPE_ERROR == -300 && MIG_ARRAY_TOO_LARGE == -307 && MIG_SERV
 _Static_assert(KERN_ABORTED == 14 && KERN_INVALID_RIGHT == 17 && KERN_NOT_FOUND == 56,
 	       "kernel codes");
 _Static_assert(round_msg(25) == 28 && round_msg(28) == 28, "round_msg");
+
+/* Thread state (PROTOCOL.md §7.8; XNU's mach/i386/_structs.h): the same on every architecture. */
+SIZE(x86_thread_state64_t, 168);
+AT(x86_thread_state64_t, rip, 128);
+AT(x86_thread_state64_t, gs, 160);
+SIZE(x86_thread_state32_t, 64);
+AT(x86_thread_state32_t, eip, 40);
+SIZE(x86_float_state64_t, 524);
+AT(x86_float_state64_t, fpu_mxcsr, 32);
+AT(x86_float_state64_t, fpu_stmm, 40);
+AT(x86_float_state64_t, fpu_xmm, 168);
+AT(x86_float_state64_t, fpu_reserved1, 520);
+SIZE(x86_float_state32_t, 524);
+AT(x86_float_state32_t, fpu_rsrv4, 296);
+SIZE(x86_exception_state64_t, 16);
+AT(x86_exception_state64_t, faultvaddr, 8);
+SIZE(x86_exception_state32_t, 12);
+SIZE(x86_thread_state_t, 176);
+AT(x86_thread_state_t, uts, 8);
+SIZE(x86_float_state_t, 532);
+SIZE(x86_exception_state_t, 24);
+_Static_assert(x86_THREAD_STATE64_COUNT == 42 && x86_THREAD_STATE32_COUNT == 16 &&
+		       x86_FLOAT_STATE64_COUNT == 131 && x86_EXCEPTION_STATE64_COUNT == 4 &&
+		       x86_THREAD_STATE_COUNT == 44 && x86_FLOAT_STATE_COUNT == 133 &&
+		       x86_EXCEPTION_STATE_COUNT == 6 && THREAD_STATE_MAX == 614,
+	       "thread state counts");
+SIZE(thread_basic_info_data_t, 40);
+_Static_assert(THREAD_BASIC_INFO_COUNT == 10, "thread_basic_info count");
+
+/* Exception messages (exc.defs, mach_exc.defs), 4-byte packed. */
+SIZE(__Request__exception_raise_t, 76);
+AT(__Request__exception_raise_t, thread, 28);
+AT(__Request__exception_raise_t, task, 40);
+AT(__Request__exception_raise_t, code, 68);
+SIZE(__Request__mach_exception_raise_t, 84);
+AT(__Request__mach_exception_raise_t, code, 68);
+AT(__Request__exception_raise_state_t, flavor, 48);
+AT(__Request__exception_raise_state_t, old_state, 56);
+AT(__Request__mach_exception_raise_state_t, old_state, 64);
+AT(__Request__exception_raise_state_identity_t, old_state, 84);
+AT(__Request__mach_exception_raise_state_identity_t, old_state, 92);
+SIZE(__Reply__exception_raise_t, 36);
+AT(__Reply__exception_raise_state_t, new_state, 44);
+_Static_assert(EXC_MASK_VALID == 0x3ffe && EXC_TYPES_COUNT == 14 && EXC_SOFT_SIGNAL == 0x10003 &&
+		       MACH_EXCEPTION_CODES == 0x80000000u,
+	       "exception constants");

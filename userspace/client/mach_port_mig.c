@@ -63,49 +63,6 @@ enum mach_port_routine {
 /* The largest trailer mach_port_peek() returns, in bytes. */
 #define TRAILER_INFO_MAX 68
 
-static mach_msg_size_t word_align(mach_msg_size_t n)
-{
-	return (n + 3) & ~(mach_msg_size_t)3;
-}
-
-/*
- * A simple routine whose out-values end with a counted array (MIG's
- * CountInOut): `fixed` receives the out-values before the array, the last
- * of which is the element count; the array follows, padded to 4 bytes.
- * The request's last in-value is the room the caller has, at most max.
- * *count: the caller's room on entry, the count returned on exit; a longer
- * array fills the room and fails with MIG_ARRAY_TOO_LARGE, as MIG does.
- */
-static kern_return_t counted_call(mach_port_t target, mach_msg_id_t id, const void *in,
-				  size_t in_size, void *fixed, mach_msg_size_t fixed_size,
-				  void *array, mach_msg_size_t elem_size, mach_msg_size_t max,
-				  mach_msg_type_number_t *count)
-{
-	const mach_msg_size_t head = MIG_SIMPLE_REPLY_DATA + fixed_size;
-	const struct mig_expect expect = {
-		.min_size = head,
-		.max_size = head + word_align(max * elem_size),
-	};
-	struct mig_message m;
-	mach_msg_type_number_t n;
-	kern_return_t kr;
-
-	mig_begin(&m, 0);
-	mig_add(&m, in, in_size);
-	kr = mig_call(target, id, &m, &expect);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	memcpy(&n, m.u.bytes + head - sizeof(n), sizeof(n));
-	if (n > max || m.u.head.msgh_size != head + word_align(n * elem_size))
-		return mig_reject(&m);
-	memcpy(fixed, m.u.bytes + MIG_SIMPLE_REPLY_DATA, fixed_size);
-	if (n && *count)
-		memcpy(array, m.u.bytes + head, (n < *count ? n : *count) * elem_size);
-	kr = n > *count ? MIG_ARRAY_TOO_LARGE : KERN_SUCCESS;
-	*count = n;
-	return kr;
-}
-
 /*
  * A complex reply of n out-of-line arrays of 4-byte elements, followed by
  * the NDR record and their n element counts. The memory is the caller's.
@@ -277,7 +234,7 @@ kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 		*trailer_infopCnt < TRAILER_INFO_MAX ? *trailer_infopCnt : TRAILER_INFO_MAX,
 	};
 	uint32_t out[4]; /* seqno, size, id, count */
-	kern_return_t kr = counted_call(task, MACH_PORT_PEEK, in, sizeof(in), out, sizeof(out),
+	kern_return_t kr = mig_counted_call(task, MACH_PORT_PEEK, in, sizeof(in), out, sizeof(out),
 					trailer_infop, 1, TRAILER_INFO_MAX, trailer_infopCnt);
 
 	if (kr == KERN_SUCCESS || kr == MIG_ARRAY_TOO_LARGE) {
@@ -371,7 +328,7 @@ kern_return_t mig_mach_port_get_attributes(ipc_space_read_t task, mach_port_name
 	};
 	mach_msg_type_number_t returned;
 
-	return counted_call(task, MACH_PORT_GET_ATTRIBUTES, in, sizeof(in), &returned,
+	return mig_counted_call(task, MACH_PORT_GET_ATTRIBUTES, in, sizeof(in), &returned,
 			    sizeof(returned), port_info_out, sizeof(integer_t), PORT_INFO_MAX,
 			    port_info_outCnt);
 }

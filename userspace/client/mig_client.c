@@ -85,14 +85,15 @@ static bool descriptors_match(const struct mig_message *m, const struct mig_expe
 	if (m->u.base.body.msgh_descriptor_count != expect->descriptors)
 		return false;
 	for (i = 0; i < expect->descriptors; i++) {
+		unsigned e = expect->same_descriptors ? 0 : i;
 		mach_msg_port_descriptor_t d;
 
 		/* Every descriptor's type is in byte 11; a port's disposition in byte 10. */
 		memcpy(&d, m->u.bytes + at, sizeof(d));
-		if (d.type != expect->desc[i].type)
+		if (d.type != expect->desc[e].type)
 			return false;
-		if (d.type == MACH_MSG_PORT_DESCRIPTOR && expect->desc[i].disposition &&
-		    d.disposition != expect->desc[i].disposition)
+		if (d.type == MACH_MSG_PORT_DESCRIPTOR && expect->desc[e].disposition &&
+		    d.disposition != expect->desc[e].disposition)
 			return false;
 		at += descriptor_size(d.type);
 	}
@@ -187,5 +188,39 @@ kern_return_t mig_simple(mach_port_t target, mach_msg_id_t id, const void *in, s
 	kr = mig_call(target, id, &m, &expect);
 	if (kr == KERN_SUCCESS && out_size)
 		memcpy(out, m.u.bytes + MIG_SIMPLE_REPLY_DATA, out_size);
+	return kr;
+}
+
+static mach_msg_size_t word_align(mach_msg_size_t n)
+{
+	return (n + 3) & ~(mach_msg_size_t)3;
+}
+
+kern_return_t mig_counted_call(mach_port_t target, mach_msg_id_t id, const void *in, size_t in_size,
+			       void *fixed, mach_msg_size_t fixed_size, void *array, mach_msg_size_t elem_size,
+			       mach_msg_size_t max, mach_msg_type_number_t *count)
+{
+	const mach_msg_size_t head = MIG_SIMPLE_REPLY_DATA + fixed_size;
+	const struct mig_expect expect = {
+		.min_size = head,
+		.max_size = head + word_align(max * elem_size),
+	};
+	struct mig_message m;
+	mach_msg_type_number_t n;
+	kern_return_t kr;
+
+	mig_begin(&m, 0);
+	mig_add(&m, in, in_size);
+	kr = mig_call(target, id, &m, &expect);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	memcpy(&n, m.u.bytes + head - sizeof(n), sizeof(n));
+	if (n > max || m.u.head.msgh_size != head + word_align(n * elem_size))
+		return mig_reject(&m);
+	memcpy(fixed, m.u.bytes + MIG_SIMPLE_REPLY_DATA, fixed_size);
+	if (n && *count)
+		memcpy(array, m.u.bytes + head, (n < *count ? n : *count) * elem_size);
+	kr = n > *count ? MIG_ARRAY_TOO_LARGE : KERN_SUCCESS;
+	*count = n;
 	return kr;
 }

@@ -27,8 +27,11 @@
 
 #include "mach_api.h"
 
-/* The largest request or reply of the routines here, with room for the trailer. */
-#define MIG_MESSAGE_MAX 512
+/*
+ * The largest request or reply of the routines here, with room for the
+ * trailer: thread_get_state's reply with THREAD_STATE_MAX words of state.
+ */
+#define MIG_MESSAGE_MAX 2560
 
 /* Where a simple reply's out-values start: after header, NDR and RetCode. */
 #define MIG_SIMPLE_REPLY_DATA ((mach_msg_size_t)sizeof(mig_reply_error_t))
@@ -49,6 +52,7 @@ struct mig_message {
 struct mig_expect {
 	mach_msg_size_t min_size, max_size; /* trailer excluded */
 	unsigned descriptors;               /* 0: a simple reply */
+	bool same_descriptors;              /* every descriptor is like desc[0] */
 	struct {
 		mach_msg_descriptor_type_t type;
 		mach_msg_type_name_t disposition; /* of a port; 0: any */
@@ -78,5 +82,17 @@ kern_return_t mig_reject(struct mig_message *m);
 /* A simple routine: inline in-values, RetCode, exactly out_size bytes of out-values. */
 kern_return_t mig_simple(mach_port_t target, mach_msg_id_t id, const void *in, size_t in_size,
 			 void *out, size_t out_size);
+
+/*
+ * A simple routine whose out-values end with a counted array (MIG's
+ * CountInOut): `fixed` receives the out-values before the array, the last
+ * of which is the element count; the array follows, padded to 4 bytes.
+ * The request's last in-value is the room the caller has, at most max.
+ * *count: the caller's room on entry, the count returned on exit; a longer
+ * array fills the room and fails with MIG_ARRAY_TOO_LARGE, as MIG does.
+ */
+kern_return_t mig_counted_call(mach_port_t target, mach_msg_id_t id, const void *in, size_t in_size,
+			       void *fixed, mach_msg_size_t fixed_size, void *array, mach_msg_size_t elem_size,
+			       mach_msg_size_t max, mach_msg_type_number_t *count);
 
 #endif
