@@ -10,6 +10,10 @@ writes into OUTDIR:
   rpc_stubs_gen.c         their bodies (libdserver)
   call_table_gen.c        the server's dispatch tables
 
+A request or reply may be followed by data of its own length ("request
+SIZE tail MAX": SIZE fixed bytes, then up to MAX more). Such calls get no
+generated stub: libdserver writes theirs by hand.
+
 Calls whose number has bit 30 set (dserver's extensions, PROTOCOL.md §11)
 get their structs, stubs and call-list entry like any other call, but go
 into dserver_extension_call_table[], indexed by (number & 0xffff), instead
@@ -37,9 +41,10 @@ INDEX_MASK = 0xffff
 
 
 class Message:
-    def __init__(self, size, header):
+    def __init__(self, size, header, tail=0):
         self.size = size
         self.header = header
+        self.tail = tail  # up to this many bytes may follow the fixed part
         self.fields = []  # (type, name, offset)
 
     def fd_field(self):
@@ -63,6 +68,10 @@ class Call:
     @property
     def is_extension(self):
         return bool(self.number & EXTENSION_BIT)
+
+    @property
+    def has_tail(self):
+        return bool(self.request.tail or self.reply.tail)
 
     @property
     def index(self):
@@ -96,10 +105,10 @@ def parse(path):
                 calls.append(current)
                 section = None
             elif words[0] in ("request", "reply"):
-                if current is None or len(words) != 2:
-                    fail(where, f"{words[0]} SIZE inside a call")
+                if current is None or not (len(words) == 2 or (len(words) == 4 and words[2] == "tail")):
+                    fail(where, f"{words[0]} SIZE [tail MAX] inside a call")
                 header = REQUEST_HEADER if words[0] == "request" else REPLY_HEADER
-                section = Message(int(words[1], 0), header)
+                section = Message(int(words[1], 0), header, int(words[3], 0) if len(words) == 4 else 0)
                 setattr(current, words[0], section)
             else:
                 if section is None or len(words) != 3 or words[0] not in TYPES:
@@ -140,6 +149,8 @@ def check(calls):
                 end = off + size
             if end > msg.size:
                 fail(c.where, "fields run past the message size")
+            if msg.tail and msg.size % 8:
+                fail(c.where, "a tail must start 8-byte aligned")
             if len([f for f in msg.fields if f[0] == "fd"]) > 1:
                 fail(c.where, "at most one descriptor per message (§1.3)")
 
@@ -190,6 +201,9 @@ def gen_protocol_h(calls):
     out.append("")
     out.append(f"#define DSERVER_CALL_MAX {max_index(calls, False)}")
     out.append(f"#define DSERVER_EXTENSION_CALL_MAX {max_index(calls, True)}")
+    out.append("/* The largest datagrams of any call, tails included. */")
+    out.append(f"#define DSERVER_MAX_REQUEST_WITH_TAIL {max(c.request.size + c.request.tail for c in calls)}")
+    out.append(f"#define DSERVER_MAX_REPLY_WITH_TAIL {max(c.reply.size + c.reply.tail for c in calls)}")
     out.append("")
     for c in calls:
         for kind, msg, header in (("request", c.request, "dserver_request_header"),
@@ -199,6 +213,9 @@ def gen_protocol_h(calls):
             out.append(struct_body(msg, header))
             out.append("};")
             out.append(f"static_assert(sizeof(struct {sname}) == {msg.size}, \"{c.name} {kind} size\");")
+            if msg.tail:
+                out.append(f"#define DSERVER_RPC_{c.name.upper()}_{kind.upper()}_TAIL {msg.tail} "
+                           "/* bytes that may follow */")
             for t, name, off in msg.fields:
                 out.append(f"static_assert(offsetof(struct {sname}, {name}) == {off}, "
                            f"\"{c.name} {kind} {name}\");")
@@ -242,7 +259,8 @@ def gen_rpc_h(calls):
         " */",
     ]
     for c in calls:
-        out.append(stub_signature(c) + ";")
+        if not c.has_tail:
+            out.append(stub_signature(c) + ";")
     out += ["", "#endif", ""]
     return "\n".join(out)
 
@@ -257,6 +275,8 @@ def gen_stubs_c(calls):
         "",
     ]
     for c in calls:
+        if c.has_tail:
+            continue
         rq, rp = c.request.fd_field(), c.reply.fd_field()
         out.append(stub_signature(c))
         out.append("{")
@@ -318,8 +338,8 @@ def gen_table_c(calls):
                 continue
             rq, rp = c.request.fd_field(), c.reply.fd_field()
             out.append(f"\t[{c.index}] = {{ \"{c.name}\", {c.wire_number:#x}, {flag_expr(c)}, "
-                       f"{c.request.size}, {c.reply.size}, {rq[2] if rq else -1}, {rp[2] if rp else -1}, "
-                       f"dserver_handle_{c.name} }},")
+                       f"{c.request.size}, {c.reply.size}, {c.request.tail}, {c.reply.tail}, "
+                       f"{rq[2] if rq else -1}, {rp[2] if rp else -1}, dserver_handle_{c.name} }},")
         out.append("};")
     out.append("")
     return "\n".join(out)

@@ -50,6 +50,14 @@ enum dserver_architecture {
 #define DSERVER_S2C_NUMBER        0x052CCA11u
 #define DSERVER_PUSH_REPLY_NUMBER 0x0BADCA11u
 
+/*
+ * §11 negotiation: dserver binds this abstract name, formatted with the
+ * st_dev and st_ino of its socket file, for as long as it serves that
+ * socket. A client that finds it bound knows the server speaks the
+ * extensions. The name starts with a NUL byte, which the format omits.
+ */
+#define DSERVER_EXTENSION_MARKER_FORMAT "dserver-ext1:%llx:%llx"
+
 /* §1.4 */
 #define DSERVER_MAX_REQUEST_SIZE 80
 #define DSERVER_MAX_REPLY_SIZE 24

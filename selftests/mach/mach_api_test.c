@@ -162,4 +162,68 @@ TEST_F(api, mig_routines_on_another_task)
 	close(fds[0]);
 }
 
+/* How many times the server has served the call `name` (dserver_stats, §11), or -1. */
+static long long served(const char *name)
+{
+	unsigned char record[48];
+	uint64_t count = 0, calls;
+	long long found = 0;
+	int fd = -1;
+
+	if (dserver_rpc_dserver_stats(&count, &fd) != 0 || fd < 0)
+		return -1;
+	for (uint64_t i = 0; i < count; i++) {
+		if (read(fd, record, sizeof(record)) != (ssize_t)sizeof(record))
+			found = -1;
+		else if (found >= 0 && strnlen((char *)record, 24) == strlen(name) && !memcmp(record, name, strlen(name))) {
+			memcpy(&calls, record + 24, sizeof(calls));
+			found = (long long)calls;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* One message to our own port and back through mach_msg(); 0 or -1. */
+static int echo_once(void)
+{
+	struct {
+		mach_msg_header_t h;
+		uint64_t payload;
+		mach_msg_trailer_t trailer;
+	} m = { 0 };
+	mach_port_t port;
+
+	if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) ||
+	    mach_port_insert_right(mach_task_self(), port, port, MACH_MSG_TYPE_MAKE_SEND))
+		return -1;
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_size = sizeof(m.h) + sizeof(m.payload);
+	m.h.msgh_remote_port = port;
+	m.payload = 0x5eed;
+	if (mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, m.h.msgh_size, sizeof(m), port, 0, 0) != MACH_MSG_SUCCESS)
+		return -1;
+	return m.payload == 0x5eed && m.h.msgh_local_port == port ? 0 : -1;
+}
+
+/*
+ * mach_msg() takes the mach_msg_inline extension with dserver, and the
+ * plain mach_msg_overwrite call when told the server has no extensions
+ * (as with upstream darlingserver, which must never see an extension).
+ */
+TEST_F(api, mach_msg_travels_inline_only_when_negotiated)
+{
+	long long inline_before = served("mach_msg_inline"), plain_before = served("mach_msg_overwrite");
+
+	ASSERT_EQ(0, echo_once());
+	EXPECT_EQ(inline_before + 1, served("mach_msg_inline"));
+	EXPECT_EQ(plain_before, served("mach_msg_overwrite"));
+
+	setenv("DSERVER_NO_EXTENSIONS", "1", 1);
+	ASSERT_EQ(0, echo_once());
+	unsetenv("DSERVER_NO_EXTENSIONS");
+	EXPECT_EQ(inline_before + 1, served("mach_msg_inline"));
+	EXPECT_EQ(plain_before + 1, served("mach_msg_overwrite"));
+}
+
 TEST_HARNESS_MAIN

@@ -13,6 +13,8 @@
 #include <dserver/rpc.h>
 
 #include "mach_api.h"
+#include "mach_msg_inline.h"
+#include "rpc_transport.h"
 
 /* Calls 33-37 answer 0 and a name; the real traps answer MACH_PORT_NULL when they fail. */
 static mach_port_name_t port_trap(int (*call)(uint32_t *name))
@@ -63,10 +65,16 @@ mach_msg_return_t mach_msg_overwrite_trap(mach_msg_header_t *msg, mach_msg_optio
 	int code;
 
 	(void)rcv_limit; /* not an argument of the trap, in XNU either */
-	code = dserver_rpc_mach_msg_overwrite((uintptr_t)msg, option, send_size, rcv_size,
-					      rcv_name, timeout, priority, (uintptr_t)rcv_msg);
+	code = -E2BIG;
+	if (dserver_rpc_server_has_extensions())
+		code = mach_msg_inline_trap(msg, option, send_size, rcv_size, rcv_name, timeout, priority, rcv_msg);
+	if (code == -E2BIG || code == -EFAULT)
+		code = dserver_rpc_mach_msg_overwrite((uintptr_t)msg, option, send_size, rcv_size,
+						      rcv_name, timeout, priority, (uintptr_t)rcv_msg);
 	if (code >= 0)
 		return code;
+	if (code == -EREMOTEIO)
+		return MACH_RCV_INVALID_DATA;
 	/* A signal came before the request left: nothing happened yet. */
 	if (code == -EINTR)
 		return sends ? MACH_SEND_INTERRUPTED : MACH_RCV_INTERRUPTED;

@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -57,18 +60,22 @@ static int server_address(struct sockaddr_un *addr)
 	return 0;
 }
 
-static int send_request(int sock, const struct sockaddr_un *server, const void *request,
-			size_t size, int fd_in, unsigned flags)
+/* iov[0] is the request; further entries are a tail taken from the caller's memory. */
+static int send_request(int sock, const struct sockaddr_un *server, struct iovec *iov, int iovcnt,
+			int fd_in, unsigned flags)
 {
 	union one_fd_control control;
-	struct iovec iov = { .iov_base = (void *)request, .iov_len = size };
 	struct msghdr msg = {
 		.msg_name = (void *)server,
 		.msg_namelen = sizeof(*server),
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
+		.msg_iov = iov,
+		.msg_iovlen = (size_t)iovcnt,
 	};
+	size_t size = 0;
 	ssize_t n;
+
+	for (int i = 0; i < iovcnt; i++)
+		size += iov[i].iov_len;
 
 	if (fd_in >= 0) {
 		struct cmsghdr *cmsg;
@@ -140,21 +147,23 @@ static int take_descriptor(struct msghdr *msg, int *fd)
 	return 0;
 }
 
+/*
+ * Wait for the reply to request, of min_size to max_size bytes, into iov:
+ * iov[0] holds at least the largest S2C call, so that one never reaches a
+ * later entry (which may be the caller's own buffer, written by the kernel
+ * and so never faulting here). *got is the reply's size.
+ */
 static int receive_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *request,
-			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out)
+			 struct iovec *iov, int iovcnt, size_t min_size, size_t max_size, size_t *got, int *fd_out)
 {
 	uint32_t number = request->number;
+	unsigned char *first_bytes = iov[0].iov_base;
 
 	for (;;) {
-		union {
-			uint64_t align;
-			unsigned char bytes[DSERVER_CLIENT_RECEIVE_BUFFER];
-		} buf;
 		union one_fd_control control;
-		struct iovec iov = { .iov_base = buf.bytes, .iov_len = sizeof(buf.bytes) };
 		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
+			.msg_iov = iov,
+			.msg_iovlen = (size_t)iovcnt,
 			.msg_control = control.bytes,
 			.msg_controllen = sizeof(control.bytes),
 		};
@@ -176,18 +185,18 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 		if (n >= (ssize_t)sizeof(uint32_t)) {
 			uint32_t first;
 
-			memcpy(&first, buf.bytes, sizeof(first));
+			memcpy(&first, first_bytes, sizeof(first));
 			if (first == DSERVER_S2C_NUMBER) {
 				/* A server-to-client call (§8): do it, answer, and keep waiting. */
-				dserver_s2c_perform(sock, server, request, buf.bytes, (size_t)n, &msg);
+				dserver_s2c_perform(sock, server, request, first_bytes, (size_t)n, &msg);
 				continue;
 			}
 		}
-		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n != reply_size) {
+		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n < min_size || (size_t)n > max_size) {
 			close_received(&msg);
 			return -ECOMM;
 		}
-		memcpy(&header, buf.bytes, sizeof(header));
+		memcpy(&header, first_bytes, sizeof(header));
 		if (header.number != number) {
 			close_received(&msg);
 			return -ECOMM;
@@ -199,9 +208,9 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 			close(fd);
 			return -EBADMSG;
 		}
-		memcpy(reply, buf.bytes, reply_size);
 		if (fd_out)
 			*fd_out = fd;
+		*got = (size_t)n;
 		return 0;
 	}
 }
@@ -218,10 +227,11 @@ static void block_ordinary_signals(sigset_t *saved)
 	pthread_sigmask(SIG_BLOCK, &set, saved);
 }
 
-int dserver_rpc_transact(struct dserver_request_header *request, size_t request_size, int fd_in,
-			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out,
-			 unsigned flags)
+/* One exchange: request from req_iov, reply into rep_iov (see receive_reply). */
+static int transact(struct iovec *req_iov, int req_n, int fd_in, struct iovec *rep_iov, int rep_n, size_t min_size,
+		    size_t max_size, size_t *got, int *fd_out, unsigned flags)
 {
+	struct dserver_request_header *request = req_iov[0].iov_base;
 	struct sockaddr_un server;
 	sigset_t saved_mask;
 	int saved_errno = errno;
@@ -229,9 +239,6 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 
 	if (fd_out)
 		*fd_out = -1;
-	if (request_size < sizeof(*request) || request_size > DSERVER_MAX_REQUEST_SIZE ||
-	    reply_size < sizeof(*reply) || reply_size > DSERVER_CLIENT_RECEIVE_BUFFER)
-		return -EINVAL;
 	r = server_address(&server);
 	if (r < 0)
 		return r;
@@ -252,18 +259,105 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	if (!(flags & DSERVER_CALL_AI))
 		block_ordinary_signals(&saved_mask);
-	r = send_request(sock, &server, request, request_size, fd_in, flags);
-	if (r == 0)
-		r = receive_reply(sock, &server, request, reply, reply_size, fd_out);
+	r = send_request(sock, &server, req_iov, req_n, fd_in, flags);
+	if (r == 0) {
+		r = receive_reply(sock, &server, request, rep_iov, rep_n, min_size, max_size, got, fd_out);
+		/* The server has acted; the reply was lost on the way into the caller's memory. */
+		if (r == -EFAULT)
+			r = -EREMOTEIO;
+	}
 	if (!(flags & DSERVER_CALL_AI))
 		pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	pthread_setcancelstate(cancel_state, NULL);
 
 	if (r == 0)
-		dserver_client_replied(request, request_size, reply);
+		dserver_client_replied(request, req_iov[0].iov_len, rep_iov[0].iov_base);
 	/* Callers emulate system calls: errno is theirs. */
 	errno = saved_errno;
 	return r;
+}
+
+int dserver_rpc_transact(struct dserver_request_header *request, size_t request_size, int fd_in,
+			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out,
+			 unsigned flags)
+{
+	union {
+		uint64_t align;
+		unsigned char bytes[DSERVER_CLIENT_RECEIVE_BUFFER];
+	} buf;
+	struct iovec req_iov = { request, request_size }, rep_iov = { buf.bytes, sizeof(buf.bytes) };
+	size_t got;
+	int r;
+
+	if (request_size < sizeof(*request) || request_size > DSERVER_MAX_REQUEST_SIZE ||
+	    reply_size < sizeof(*reply) || reply_size > DSERVER_CLIENT_RECEIVE_BUFFER)
+		return -EINVAL;
+	r = transact(&req_iov, 1, fd_in, &rep_iov, 1, reply_size, reply_size, &got, fd_out, flags);
+	if (r == 0)
+		memcpy(reply, buf.bytes, reply_size);
+	return r;
+}
+
+int dserver_rpc_transact_tail(struct dserver_request_header *request, size_t request_size, const void *tail,
+			      size_t tail_size, struct dserver_reply_header *reply, size_t reply_size,
+			      void *reply_tail, size_t reply_tail_room, size_t *reply_tail_size, unsigned flags)
+{
+	struct iovec req_iov[2] = { { request, request_size }, { (void *)tail, tail_size } };
+	struct iovec rep_iov[2] = { { reply, reply_size }, { reply_tail, reply_tail_room } };
+	size_t got;
+	int r;
+
+	if (request_size < sizeof(*request) || request_size + tail_size > DSERVER_MAX_REQUEST_WITH_TAIL ||
+	    reply_size < DSERVER_CLIENT_RECEIVE_BUFFER || reply_size + reply_tail_room > DSERVER_MAX_REPLY_WITH_TAIL)
+		return -EINVAL;
+	r = transact(req_iov, tail_size ? 2 : 1, -1, rep_iov, reply_tail_room ? 2 : 1, reply_size,
+		     reply_size + reply_tail_room, &got, NULL, flags);
+	if (r == 0)
+		*reply_tail_size = got - reply_size;
+	return r;
+}
+
+/* The marker's address for the socket file at path (PROTOCOL.md §11); its length, or 0. */
+static socklen_t marker_address(const char *path, struct sockaddr_un *marker)
+{
+	struct stat st;
+	int len;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	memset(marker, 0, sizeof(*marker));
+	marker->sun_family = AF_UNIX;
+	len = snprintf(marker->sun_path + 1, sizeof(marker->sun_path) - 1, DSERVER_EXTENSION_MARKER_FORMAT,
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+}
+
+bool dserver_rpc_server_has_extensions(void)
+{
+	/* Per thread, so that no lock is needed; tests move threads between servers. */
+	static __thread char checked_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	static __thread bool answer;
+	struct sockaddr_un server, marker;
+	socklen_t len;
+	int saved_errno = errno, fd;
+
+	if (getenv("DSERVER_NO_EXTENSIONS") || server_address(&server) != 0)
+		return false;
+	if (!strcmp(checked_path, server.sun_path))
+		return answer;
+	answer = false;
+	len = marker_address(server.sun_path, &marker);
+	if (len) {
+		/* Connecting a datagram socket succeeds only if someone has bound the name. */
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			answer = connect(fd, (struct sockaddr *)&marker, len) == 0;
+			close(fd);
+		}
+	}
+	memcpy(checked_path, server.sun_path, sizeof(checked_path));
+	errno = saved_errno;
+	return answer;
 }
 
 void dserver_rpc_close(int fd)

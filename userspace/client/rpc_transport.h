@@ -3,6 +3,7 @@
 #ifndef DSERVER_CLIENT_RPC_TRANSPORT_H
 #define DSERVER_CLIENT_RPC_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <dserver/protocol_base.h>
@@ -22,6 +23,25 @@
 int dserver_rpc_transact(struct dserver_request_header *request, size_t request_size, int fd_in,
 			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out,
 			 unsigned flags);
+
+/*
+ * The same for a call with tails (PROTOCOL.md §11): tail_size bytes from
+ * tail follow the request, and up to reply_tail_room bytes of the reply
+ * beyond reply_size (at least the client receive buffer, §1.4) go straight
+ * into reply_tail; *reply_tail_size says how many came. The kernel does
+ * the copies, so bad memory is an error, never a fault: -EFAULT when the
+ * tail could not be read (nothing was sent), -EREMOTEIO when the reply
+ * could not be stored (the server has acted). No descriptors either way.
+ */
+int dserver_rpc_transact_tail(struct dserver_request_header *request, size_t request_size, const void *tail,
+			      size_t tail_size, struct dserver_reply_header *reply, size_t reply_size,
+			      void *reply_tail, size_t reply_tail_room, size_t *reply_tail_size, unsigned flags);
+
+/*
+ * Whether the server of this thread's socket path speaks dserver's
+ * extensions (§11): its marker is bound, and $DSERVER_NO_EXTENSIONS is unset.
+ */
+bool dserver_rpc_server_has_extensions(void);
 
 void dserver_rpc_close(int fd);
 

@@ -109,6 +109,13 @@ static void send_error(const struct peer_address *to, uint32_t number,
 		stats_record(info, code, 0);
 }
 
+struct call *call_current(void)
+{
+	struct fiber *f = fiber_current();
+
+	return f ? fiber_data(f) : NULL;
+}
+
 int call_take_fd(struct call *call)
 {
 	int fd = call->in_fd;
@@ -120,7 +127,9 @@ int call_take_fd(struct call *call)
 void call_fail(struct call *call, int32_t code)
 {
 	memset(call->reply.bytes + sizeof(call->reply.header), 0,
-	       sizeof(call->reply.bytes) - sizeof(call->reply.header));
+	       call->info->reply_size - sizeof(call->reply.header));
+	call->reply_size = call->info->reply_size;
+	copy_window_close(&call->out);
 	if (call->info->reply_fd_offset >= 0) {
 		int32_t none = -1;
 
@@ -145,12 +154,14 @@ void call_complete(struct call *call)
 		if (call->reply_fd >= 0)
 			close(call->reply_fd);
 	} else {
+		if (call->before_reply)
+			call->before_reply(call);
 		if (info->reply_fd_offset >= 0) {
 			int32_t index = call->reply_fd >= 0 ? 0 : -1;
 
 			memcpy(call->reply.bytes + info->reply_fd_offset, &index, sizeof(index));
 		}
-		transport_send(&call->reply_to, call->reply.bytes, info->reply_size, call->reply_fd);
+		transport_send(&call->reply_to, call->reply.bytes, call->reply_size, call->reply_fd);
 		if (call->end_thread && thread)
 			thread_die(thread);
 	}
@@ -225,10 +236,16 @@ static void start_call(struct datagram *dg, const struct call_info *info, struct
 	call->received_ns = dg->received_ns;
 	call->reply_fd = -1;
 	call->end_thread = false;
-	memcpy(call->request.bytes, dg->data.bytes, info->request_size);
+	call->request_size = (uint16_t)(dg->size < info->request_size + info->request_tail
+						? dg->size : info->request_size + info->request_tail);
+	memcpy(call->request.bytes, dg->data.bytes, call->request_size);
 	call->in_fd = take_request_fd(dg, info);
-	memset(&call->reply, 0, sizeof(call->reply));
+	memset(call->reply.bytes, 0, info->reply_size);
 	call->reply.header.number = dg->data.number;
+	call->reply_size = info->reply_size;
+	copy_window_close(&call->in);
+	copy_window_close(&call->out);
+	call->before_reply = NULL;
 
 	if (thread) {
 		thread->active_call = call;
@@ -243,7 +260,9 @@ static void start_call(struct datagram *dg, const struct call_info *info, struct
 	if (!call->fiber) {
 		call_fail(call, -ENOMEM);
 		call_complete(call);
+		return;
 	}
+	fiber_set_data(call->fiber, call);
 }
 
 void dispatch_datagram(struct datagram *dg)

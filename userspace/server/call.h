@@ -13,6 +13,7 @@
 #include <dserver/protocol_gen.h>
 
 #include "call_table.h"
+#include "copy_window.h"
 #include "process.h"
 #include "transport.h"
 
@@ -28,17 +29,26 @@ struct call {
 	int in_fd;                 /* descriptor the request carried, or -1; owned by the call */
 	int reply_fd;              /* descriptor to send with the reply, or -1; owned by the call */
 	bool end_thread;           /* forget the thread once the reply is queued (checkout) */
+	uint16_t request_size;     /* as received, up to the call's size and tail */
+	uint16_t reply_size;       /* what call_complete sends: the call's size, plus a tail if any */
+	/* Client memory carried by this call's datagrams (mach_msg_inline, §11). */
+	struct copy_window in, out;
+	/* Runs just before the reply is sent, e.g. to append the out window; may be NULL. */
+	void (*before_reply)(struct call *call);
 	union {
 		uint64_t align;
 		struct dserver_request_header header;
-		unsigned char bytes[DSERVER_MAX_REQUEST_SIZE];
+		unsigned char bytes[DSERVER_MAX_REQUEST_WITH_TAIL];
 	} request;
 	union {
 		uint64_t align;
 		struct dserver_reply_header header;
-		unsigned char bytes[DSERVER_MAX_REPLY_SIZE];
+		unsigned char bytes[DSERVER_MAX_REPLY_WITH_TAIL];
 	} reply;
 };
+
+/* The call whose fiber is running, or NULL in the loop. */
+struct call *call_current(void);
 
 /* Typed views for handlers: CALL_REQUEST(call, checkin) */
 #define CALL_REQUEST(call, name) ((const struct dserver_rpc_##name##_request *)(call)->request.bytes)

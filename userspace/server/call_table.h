@@ -15,6 +15,8 @@ struct call_info {
 	unsigned flags;           /* DSERVER_CALL_* */
 	uint16_t request_size;
 	uint16_t reply_size;
+	uint16_t request_tail;     /* bytes that may follow the fixed request */
+	uint16_t reply_tail;       /* bytes that may follow the fixed reply */
 	int16_t request_fd_offset; /* -1: the request carries no descriptor */
 	int16_t reply_fd_offset;   /* -1: the reply carries no descriptor */
 	void (*handler)(struct call *call); /* NULL: not implemented yet */

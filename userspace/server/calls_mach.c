@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <mach/kern_return.h>
+#include <mach/message.h>
 
 #include "call.h"
 #include "client_memory.h"
@@ -22,7 +23,7 @@
 	X(mach_port_insert_right) X(mach_port_insert_member) X(mach_port_extract_member)           \
 	X(mach_port_construct) X(mach_port_destruct) X(mach_port_guard) X(mach_port_unguard)       \
 	X(mach_port_request_notification) X(mach_port_get_attributes) X(mach_port_type)           \
-	X(task_for_pid) X(task_name_for_pid) X(pid_for_task) X(tid_for_thread)
+	X(task_for_pid) X(task_name_for_pid) X(pid_for_task) X(tid_for_thread) X(mach_msg_inline)
 #define DECLARE(name) void dserver_handle_##name(struct call *call);
 MACH_HANDLERS(DECLARE)
 
@@ -61,6 +62,35 @@ void dserver_handle_mach_msg_overwrite(struct call *call)
 	const struct dserver_rpc_mach_msg_overwrite_request *rq = CALL_REQUEST(call, mach_msg_overwrite);
 
 	/* A receive that waits does not return here: the reply is sent through host_thread_return. */
+	call->reply.header.code = xnu_mach_msg_overwrite(caller(call), rq->msg, rq->option, rq->send_size,
+							 rq->rcv_size, rq->rcv_name, rq->timeout, rq->priority,
+							 rq->rcv_msg);
+}
+
+/* The reply of mach_msg_inline carries what the receive wrote into its window. */
+static void append_out_window(struct call *call)
+{
+	struct dserver_rpc_mach_msg_inline_reply *rep = CALL_REPLY(call, mach_msg_inline);
+
+	rep->out_size = copy_window_seal(&call->out);
+	call->reply_size = (uint16_t)(sizeof(*rep) + rep->out_size);
+}
+
+void dserver_handle_mach_msg_inline(struct call *call)
+{
+	const struct dserver_rpc_mach_msg_inline_request *rq = CALL_REQUEST(call, mach_msg_inline);
+	uint32_t room = rq->inline_receive < DSERVER_RPC_MACH_MSG_INLINE_REPLY_TAIL
+				? rq->inline_receive : DSERVER_RPC_MACH_MSG_INLINE_REPLY_TAIL;
+	uint64_t rcv_base = (rq->option & MACH_RCV_MSG) && rq->rcv_msg ? rq->rcv_msg : rq->msg;
+
+	if (rq->inline_send != call->request_size - sizeof(*rq)) {
+		call_fail(call, -EINVAL);
+		return;
+	}
+	copy_window_open_in(&call->in, rq->msg, call->request.bytes + sizeof(*rq), rq->inline_send);
+	copy_window_open_out(&call->out, rcv_base, call->reply.bytes + sizeof(struct dserver_rpc_mach_msg_inline_reply),
+			     room);
+	call->before_reply = append_out_window;
 	call->reply.header.code = xnu_mach_msg_overwrite(caller(call), rq->msg, rq->option, rq->send_size,
 							 rq->rcv_size, rq->rcv_name, rq->timeout, rq->priority,
 							 rq->rcv_msg);

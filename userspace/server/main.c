@@ -14,6 +14,7 @@
 #include "call.h"
 #include "config.h"
 #include "fiber.h"
+#include "extension_marker.h"
 #include "log.h"
 #include "loop.h"
 #include "process.h"
@@ -158,6 +159,10 @@ int main(int argc, char **argv)
 		return 1;
 	loop_set_before_sleep(transport_flush);
 	log_info("server", "listening on %s", server_config.socket_path);
+	err = extension_marker_open(server_config.socket_path);
+	if (err)
+		log_warn("server", "no extension marker (%s): clients will use the upstream protocol only",
+			 strerror(-err));
 
 	loop_run();
 
@@ -166,6 +171,7 @@ int main(int argc, char **argv)
 	while (fiber_has_ready())
 		fiber_run_ready();
 	transport_flush();
+	extension_marker_close();
 	transport_close();
 	xnu_fini();
 	dispatch_fini();

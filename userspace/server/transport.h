@@ -12,10 +12,21 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <dserver/protocol_base.h>
+#include <dserver/protocol_gen.h>
 
 #define TRANSPORT_MAX_FDS DSERVER_SERVER_RECEIVE_FDS
-#define TRANSPORT_MAX_OUTGOING 48 /* the largest message a client can receive */
+/*
+ * The largest message a client can receive: upstream clients take 48 bytes
+ * (§1.4); only clients that negotiated the extensions (§11) get the longer
+ * replies of calls with a tail.
+ */
+#define TRANSPORT_MAX_OUTGOING \
+	(DSERVER_MAX_REPLY_WITH_TAIL > DSERVER_CLIENT_RECEIVE_BUFFER ? DSERVER_MAX_REPLY_WITH_TAIL \
+								      : DSERVER_CLIENT_RECEIVE_BUFFER)
+/* Room for the largest request, tail included, and never less than upstream's 256 bytes. */
+#define TRANSPORT_MAX_INCOMING \
+	(DSERVER_MAX_REQUEST_WITH_TAIL > DSERVER_SERVER_RECEIVE_BUFFER ? DSERVER_MAX_REQUEST_WITH_TAIL \
+									: DSERVER_SERVER_RECEIVE_BUFFER)
 
 struct peer_address {
 	socklen_t len;
@@ -27,7 +38,7 @@ struct datagram {
 		uint64_t align;
 		uint32_t number;
 		struct dserver_request_header header;
-		unsigned char bytes[DSERVER_SERVER_RECEIVE_BUFFER];
+		unsigned char bytes[TRANSPORT_MAX_INCOMING];
 	} data;
 	size_t size;
 	int fds[TRANSPORT_MAX_FDS]; /* owned by whoever handles the datagram */

@@ -25,18 +25,56 @@ static struct thread *thread_record(struct xnu_thread *thread)
 	return xnu_thread_host(thread);
 }
 
+/* The running call's windows, when they are this process's (mach_msg_inline). */
+static struct call *call_with_windows(const struct process *p)
+{
+	struct call *call = call_current();
+
+	return call && call->process == p && (call->in.bytes || call->out.bytes) ? call : NULL;
+}
+
+/* Put staged bytes into the process's memory, so that a read sees them; nothing is staged after. */
+static int flush_staged(struct call *call)
+{
+	const unsigned char *bytes = call->out.bytes;
+	uint32_t n = copy_window_seal(&call->out);
+
+	return n ? copyout(call->process, call->out.address, bytes, n) : 0;
+}
+
 int host_copyin(struct xnu_task *task, uint64_t address, void *buffer, size_t size)
 {
 	struct process *p = task_process(task);
+	struct call *call;
 
-	return p && !p->dead ? copyin(p, address, buffer, size) : -ESRCH;
+	if (!p || p->dead)
+		return -ESRCH;
+	call = call_with_windows(p);
+	if (call && copy_window_overlaps_staged(&call->out, address, size)) {
+		if (flush_staged(call) != 0)
+			return -EFAULT;
+	} else if (call && copy_window_read(&call->in, address, buffer, size)) {
+		return 0;
+	}
+	return copyin(p, address, buffer, size);
 }
 
 int host_copyout(struct xnu_task *task, uint64_t address, const void *buffer, size_t size)
 {
 	struct process *p = task_process(task);
+	struct call *call;
 
-	return p && !p->dead ? copyout(p, address, buffer, size) : -ESRCH;
+	if (!p || p->dead)
+		return -ESRCH;
+	call = call_with_windows(p);
+	/* What the request carried of this range is out of date from now on. */
+	if (call && copy_window_overlaps(&call->in, address, size))
+		copy_window_close(&call->in);
+	if (call && copy_window_write(&call->out, address, buffer, size))
+		return 0;
+	if (call && copy_window_overlaps_staged(&call->out, address, size) && flush_staged(call) != 0)
+		return -EFAULT;
+	return copyout(p, address, buffer, size);
 }
 
 int host_map_anywhere(struct xnu_thread *thread, uint64_t size, uint64_t *address)
