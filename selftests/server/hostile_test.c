@@ -41,6 +41,7 @@
 #define DEBUG_LIST_PROCESSES     0x8000004Du
 #define DEBUG_LIST_PORTS         0x8000004Eu
 #define DSERVER_STATS            0xC0000001u
+#define CALL_MACH_MSG_INLINE     0x40000002u
 #define PUSH_REPLY               0x0BADCA11u
 #define S2C                      0x052CCA11u
 
@@ -1128,6 +1129,48 @@ ATTACK(attack_exec_watch)
 	expect_normal_served(_metadata, self);
 }
 
+/*
+ * mach_msg_inline (§11) with lies about its tails: a clear error in a
+ * 48-byte reply, or a drop for a datagram larger than any request.
+ */
+ATTACK(attack_mach_msg_inline)
+{
+	enum { SEND = 1, RCV = 2, RCV_TIMEOUT = 0x100 };
+	static const int32_t invalid_data = 0x10000002, invalid_dest = 0x10000003, rcv_invalid_name = 0x10004002;
+	unsigned char req[64 + 1024 + 16] = { 0 };
+
+	/* inline_send says 100 bytes, 10 came. */
+	request(req, 64, CALL_MACH_MSG_INLINE);
+	put32(req, 24, SEND);
+	put32(req, 28, 100);
+	put32(req, 56, 100);
+	call_expect(_metadata, self->sock, &self->server, req, 64 + 10, NULL, 0, 48, -EINVAL, NULL);
+	/* Nothing inline and a bad pointer: read from memory, which fails as for call 38. */
+	put64(req, 16, 8);
+	put32(req, 28, 32);
+	put32(req, 56, 0);
+	call_expect(_metadata, self->sock, &self->server, req, 64, NULL, 0, 48, invalid_data, NULL);
+	/* A header naming no port, inline; a receive buffer claimed to be 4 GiB. */
+	put32(req, 64, 0x13);      /* msgh_bits: COPY_SEND */
+	put32(req, 68, 32);        /* msgh_size */
+	put32(req, 72, 0x12345);   /* msgh_remote_port */
+	put32(req, 56, 32);
+	put32(req, 60, UINT32_MAX);
+	call_expect(_metadata, self->sock, &self->server, req, 64 + 32, NULL, 0, 48, invalid_dest, NULL);
+	/* A receive on a name that does not exist, with room for everything. */
+	put32(req, 24, RCV | RCV_TIMEOUT);
+	put32(req, 32, 1024);
+	put32(req, 36, 0x12345);
+	put32(req, 56, 0);
+	call_expect(_metadata, self->sock, &self->server, req, 64, NULL, 0, 48, rcv_invalid_name, NULL);
+	/* Longer than the largest request: truncated, dropped. */
+	put32(req, 24, SEND);
+	put32(req, 56, 1024 + 16);
+	ASSERT_EQ(0, raw_send_fds(self->sock, &self->server, req, sizeof(req), NULL, 0));
+	expect_dropped(_metadata, self->sock, &self->server, wait_ms);
+	expect_normal_served(_metadata, self);
+}
+
 /* --- the tests --- */
 
 #define SINGLE(attack) \
@@ -1156,6 +1199,7 @@ SINGLE(s2c_reply)
 SINGLE(second_call_while_active)
 SINGLE(checkin_replaces_parked_call)
 SINGLE(exec_watch)
+SINGLE(mach_msg_inline)
 
 /*
  * W10: a client that sends without reading its replies, and clients whose
@@ -1306,6 +1350,7 @@ TEST_F_TIMEOUT(hostile, all_attacks_repeated, 300)
 		attack_second_call_while_active(_metadata, self, 0);
 		attack_checkin_replaces_parked_call(_metadata, self, 0);
 		attack_exec_watch(_metadata, self, 0);
+		attack_mach_msg_inline(_metadata, self, 0);
 	}
 	expect_baseline(_metadata, self);
 }
