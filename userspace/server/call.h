@@ -28,6 +28,11 @@ struct call {
 	int in_fd;                 /* descriptor the request carried, or -1; owned by the call */
 	int reply_fd;              /* descriptor to send with the reply, or -1; owned by the call */
 	bool end_thread;           /* forget the thread once the reply is queued (checkout) */
+	/* §7: interrupt contexts */
+	struct interrupt_context *context; /* holds this call's reply until interrupt_exit, or NULL */
+	struct interrupt_context *exited;  /* interrupt_exit: the popped context, whose reply follows */
+	struct call *resume;       /* interrupt_exit: the unfinished call the client waits for again */
+	void (*abort)(struct call *call); /* ends an abortable wait that is not xnu/'s (fork_wait) */
 	union {
 		uint64_t align;
 		struct dserver_request_header header;
