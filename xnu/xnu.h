@@ -96,6 +96,11 @@ xnu_kern_return_t xnu_task_for_pid(struct xnu_thread *thread, xnu_port_name_t ta
 				   struct xnu_task *target, bool name_only, xnu_port_name_t *task_name);
 xnu_kern_return_t xnu_pid_for_task(struct xnu_thread *thread, xnu_port_name_t task_name, int32_t *pid);
 
+/* tid_for_thread (§6.2): the tid of the thread a send right in the caller's space names. */
+xnu_kern_return_t xnu_tid_for_thread(struct xnu_thread *thread, xnu_port_name_t name, int32_t *tid);
+/* A fork child's task starts with its parent's exception ports, as in XNU (§6.1). */
+void xnu_task_inherit_exception_ports(struct xnu_task *child, const struct xnu_task *parent);
+
 /* ---- observation (debug calls, statistics, tests) ---- */
 struct xnu_port_info {
 	xnu_port_name_t name;
@@ -119,5 +124,42 @@ struct xnu_stats {
 	uint64_t objects;      /* allocated ports and sets, including dead ports still named */
 };
 void xnu_get_stats(struct xnu_stats *stats);
+
+/* ---- signals, exceptions and suspension (PROTOCOL §7.2, §7.6, §7.7) ---- */
+
+/*
+ * The register frame of one interrupt context: what thread_get_state and
+ * thread_set_state on the thread's port read and write while the thread is
+ * in a signal handler. The server owns the frames and tells xnu/ which one
+ * is the thread's current one; without one, the state reads as zeros and
+ * thread_set_state has nothing to change (KERN_FAILURE).
+ */
+struct xnu_user_state {
+	uint8_t thread_state[168];  /* x86_thread_state64; an i386 task's x86_thread_state32 in the first 64 bytes */
+	uint8_t float_state[524];   /* x86_float_state64 or x86_float_state32 */
+	int32_t pending_signal;     /* Darwin signal sigprocess returns; 0 drops the signal */
+	bool modified;              /* thread_set_state wrote it since the server loaded it */
+};
+void xnu_thread_set_user_state(struct xnu_thread *thread, struct xnu_user_state *state);
+
+/*
+ * sigprocess steps 2-4 on the current frame: set pending_signal to 0,
+ * classify the signal, raise the Mach exception through the thread, task and
+ * host exception ports (or EXC_SOFTWARE/EXC_SOFT_SIGNAL to the task port when
+ * sigexc is on), translate an unhandled one back to a signal, then wait while
+ * the thread is suspended. Blocks the calling fiber; these waits are not
+ * abortable by xnu_thread_abort (a nested interrupt must not end them), but
+ * they end when the thread or task terminates.
+ */
+void xnu_thread_process_signal(struct xnu_thread *thread, int32_t bsd_signal, int32_t linux_signal,
+			       int32_t sender_pid, int32_t code, uint64_t address);
+
+/* thread_suspended (§7.7): wait while the thread's suspend count is > 0 (not abortable). */
+void xnu_thread_wait_while_suspended(struct xnu_thread *thread);
+
+/* ptrace_sigexc (enable EXC_SOFTWARE reporting of signals) and ptrace_thupdate
+ * (replace the pending signal of the thread's current frame; KERN_FAILURE without one). */
+void xnu_task_set_sigexc(struct xnu_task *task, bool enabled);
+xnu_kern_return_t xnu_thread_set_pending_signal(struct xnu_thread *thread, int32_t bsd_signal);
 
 #endif

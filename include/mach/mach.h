@@ -7,7 +7,11 @@
 #define _MACH_H_
 
 #include <mach/error.h>
+#include <mach/exc.h>
+#include <mach/exception_types.h>
+#include <mach/host_priv.h>
 #include <mach/kern_return.h>
+#include <mach/mach_exc.h>
 #include <mach/mach_error.h>
 #include <mach/mach_init.h>
 #include <mach/mach_port.h>
@@ -20,6 +24,10 @@
 #include <mach/notify.h>
 #include <mach/port.h>
 #include <mach/std_types.h>
+#include <mach/task.h>
+#include <mach/thread_act.h>
+#include <mach/thread_info.h>
+#include <mach/thread_status.h>
 #include <mach/vm_map.h>
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
  * copy the out-parameters to the client. A copy that faults is
  * KERN_MEMORY_ERROR and, as in XNU, does not undo the operation.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <mach/kern_return.h>
@@ -21,7 +22,7 @@
 	X(mach_port_insert_right) X(mach_port_insert_member) X(mach_port_extract_member)           \
 	X(mach_port_construct) X(mach_port_destruct) X(mach_port_guard) X(mach_port_unguard)       \
 	X(mach_port_request_notification) X(mach_port_get_attributes) X(mach_port_type)           \
-	X(task_for_pid) X(task_name_for_pid) X(pid_for_task)
+	X(task_for_pid) X(task_name_for_pid) X(pid_for_task) X(tid_for_thread)
 #define DECLARE(name) void dserver_handle_##name(struct call *call);
 MACH_HANDLERS(DECLARE)
 
@@ -237,4 +238,17 @@ void dserver_handle_pid_for_task(struct call *call)
 	int32_t kr = xnu_pid_for_task(caller(call), rq->t, &pid);
 
 	call->reply.header.code = out32(call, kr, rq->pid, (uint32_t)pid);
+}
+
+/* Not an XNU trap: a plain call whose failure is positive ESRCH (§6.2). */
+void dserver_handle_tid_for_thread(struct call *call)
+{
+	const struct dserver_rpc_tid_for_thread_request *rq = CALL_REQUEST(call, tid_for_thread);
+	int32_t tid;
+
+	if (xnu_tid_for_thread(caller(call), rq->thread, &tid) != KERN_SUCCESS) {
+		call->reply.header.code = ESRCH;
+		return;
+	}
+	CALL_REPLY(call, tid_for_thread)->tid = tid;
 }

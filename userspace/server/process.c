@@ -336,6 +336,9 @@ static void inherit(struct process *child, const struct process *parent)
 		child->executable_path = strdup(parent->executable_path);
 	child->dyld_info_address = parent->dyld_info_address;
 	child->dyld_info_length = parent->dyld_info_length;
+	/* §6.1: the new task inherits the exception ports, as in an XNU fork. */
+	if (child->xnu && parent->xnu)
+		xnu_task_inherit_exception_ports(child->xnu, parent->xnu);
 }
 
 static struct process *process_create(const struct datagram *dg, int *error)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "call.h"
 #include "client_memory.h"
@@ -55,6 +57,18 @@ int host_unmap(struct xnu_thread *thread, uint64_t address, uint64_t size)
 	if (!t || t->dead)
 		return -ESRCH;
 	return s2c_munmap(t->process, t, address, size);
+}
+
+int host_thread_signal(struct xnu_thread *thread, int linux_signal)
+{
+	struct thread *t = thread_record(thread);
+
+	if (!t || t->dead || t->process->dead)
+		return -ESRCH;
+	/* Global ids (§1.2): the kernel knows the client by them, not by the container's. */
+	if (syscall(SYS_tgkill, t->process->global_pid, t->global_tid, linux_signal) != 0)
+		return -errno;
+	return 0;
 }
 
 void host_thread_return(struct xnu_thread *thread, int32_t code)

@@ -35,6 +35,9 @@ int host_unmap(struct xnu_thread *thread, uint64_t address, uint64_t size);
 /* A call that parked with a continuation has finished with this code. */
 void host_thread_return(struct xnu_thread *thread, int32_t code);
 
+/* Send a Linux signal to the thread's client thread (suspension uses SIGRTMIN, §7.7). 0 or -errno. */
+int host_thread_signal(struct xnu_thread *thread, int linux_signal);
+
 /* One-shot timers on the server's clock (CLOCK_MONOTONIC ns). */
 struct host_timer;
 struct host_timer *host_timer_create(void (*fire)(void *arg), void *arg);

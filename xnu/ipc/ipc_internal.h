@@ -45,6 +45,7 @@ enum ipc_kobject_type {
 	IKOT_TASK_NAME,
 	IKOT_THREAD,
 	IKOT_HOST,
+	IKOT_EXCEPTION_REPLY,  /* where an exception's reply comes back to the raising thread */
 };
 
 /* A dead-name (or send-possible) request: tell `notify` when the port behind space/name dies. */

@@ -20,6 +20,7 @@ void xnu_fini(void)
 {
 	if (!the_host_port)
 		return;
+	exception_ports_release(host_exception_actions());
 	ipc_port_destroy(the_host_port);
 	ipc_port_release(the_host_port);
 	the_host_port = NULL;

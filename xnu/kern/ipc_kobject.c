@@ -393,7 +393,8 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 	struct mig_request rq = { .kmsg = kmsg };
 	kern_return_t kr = MIG_BAD_ID;
 
-	(void)sender;
+	if (mig_subsystems_server(kmsg, sender))
+		return;
 	port->seqno++;
 	/* The arguments follow the NDR record, which MIG puts after the descriptors. */
 	if (kmsg->inline_size >= NDR_SIZE) {

@@ -33,6 +33,7 @@ void xnu_thread_release(struct xnu_thread *thread)
 	if (--thread->refs)
 		return;
 	glue_wait_fini(&thread->wait);
+	glue_wait_fini(&thread->hold_wait);
 	xnu_task_release(thread->task);
 	free(thread);
 }
@@ -82,6 +83,8 @@ static void thread_end(struct xnu_thread *thread)
 		return;
 	thread->active = false;
 	xnu_thread_abort(thread);
+	thread_hold_end(thread);
+	exception_ports_release(thread->exc_actions);
 	kobject_port_destroy(&thread->self_port);
 	if (thread->special_reply_port) {
 		thread->special_reply_port->special_reply = false;
@@ -102,6 +105,7 @@ void xnu_task_terminate(struct xnu_task *task)
 		thread_end(thread);
 		xnu_thread_release(thread); /* the task's list reference */
 	}
+	exception_ports_release(task->exc_actions);
 	ipc_space_destroy(task->space);
 	task->space = NULL;
 	kobject_port_destroy(&task->task_port);
@@ -198,6 +202,34 @@ struct xnu_task *convert_port_to_task_name(struct ipc_port *port)
 struct xnu_task *port_name_to_task(struct ipc_space *space, mach_port_name_t name)
 {
 	return convert_port_to_task(send_right_port(space, name));
+}
+
+struct xnu_thread *convert_port_to_thread(struct ipc_port *port)
+{
+	return port && port->active && port->kotype == IKOT_THREAD ? port->kobject : NULL;
+}
+
+struct xnu_thread *port_name_to_thread(struct ipc_space *space, mach_port_name_t name)
+{
+	return convert_port_to_thread(send_right_port(space, name));
+}
+
+xnu_kern_return_t xnu_tid_for_thread(struct xnu_thread *thread, xnu_port_name_t name, int32_t *tid)
+{
+	struct xnu_thread *target = port_name_to_thread(thread->task->space, name);
+
+	*tid = 0;
+	if (!target || !target->active)
+		return KERN_INVALID_ARGUMENT;
+	*tid = target->tid;
+	return KERN_SUCCESS;
+}
+
+void xnu_task_inherit_exception_ports(struct xnu_task *child, const struct xnu_task *parent)
+{
+	/* As XNU's fork: the child starts with the parent's handlers (the old ones are none). */
+	exception_ports_release(child->exc_actions);
+	exception_ports_copy(child->exc_actions, parent->exc_actions);
 }
 
 /* ---- self traps ---- */
