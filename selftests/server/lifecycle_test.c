@@ -289,7 +289,6 @@ TEST_F(server, calls_of_later_issues_answer_not_supported)
 		{ 58, 20, 8, KERN_NOT_SUPPORTED },  /* semaphore_signal: X */
 		{ 68, 72, 12, DARWIN_ENOSYS },       /* psynch_cvbroad: B */
 		{ 30, 24, 8, -ENOSYS },              /* pthread_kill: Class N */
-		{ 21, 24, 8, ENOSYS },               /* ptrace_sigexc: other */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

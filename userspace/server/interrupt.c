@@ -37,6 +37,13 @@ static void held_reply_send(struct held_reply *held)
 	held->present = false;
 }
 
+/* Tell xnu/ which frame is the thread's current one: the top context's, or none. */
+static void show_top_frame(struct thread *thread)
+{
+	if (thread->xnu)
+		xnu_thread_set_user_state(thread->xnu, thread->interrupts ? &thread->interrupts->frame : NULL);
+}
+
 static void context_free(struct interrupt_context *ctx)
 {
 	if (ctx->interrupted)
@@ -58,6 +65,7 @@ void interrupt_cancel_push(struct thread *thread, struct interrupt_context *ctx)
 		return;
 	thread->interrupts = ctx->below;
 	thread->interrupt_depth--;
+	show_top_frame(thread);
 	if (ctx->interrupted && !thread->active_call) {
 		thread->active_call = ctx->interrupted;
 		ctx->interrupted->context = NULL;
@@ -87,6 +95,7 @@ int interrupt_push(struct thread *thread, struct interrupt_context **pushed)
 	ctx->below = thread->interrupts;
 	thread->interrupts = ctx;
 	thread->interrupt_depth++;
+	show_top_frame(thread);
 	*pushed = ctx;
 	return 0;
 }
@@ -135,6 +144,7 @@ void dserver_handle_interrupt_exit(struct call *call)
 	}
 	thread->interrupts = ctx->below;
 	thread->interrupt_depth--;
+	show_top_frame(thread); /* before the popped frame goes, with the call's completion */
 	if (ctx->interrupted) {
 		/* Not finished (not abortable): the client waits for it again, and its reply goes out directly. */
 		call->resume = ctx->interrupted;
@@ -222,6 +232,8 @@ void interrupt_push_reply(struct datagram *dg)
 
 void interrupt_drop_all(struct thread *thread)
 {
+	if (thread->xnu)
+		xnu_thread_set_user_state(thread->xnu, NULL);
 	while (thread->interrupts) {
 		struct interrupt_context *ctx = thread->interrupts;
 

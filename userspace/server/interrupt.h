@@ -14,6 +14,7 @@
 #include <dserver/protocol_base.h>
 
 #include "transport.h"
+#include "xnu/xnu.h"
 
 struct call;
 struct thread;
@@ -37,6 +38,8 @@ struct interrupt_context {
 	/* The interrupt_enter that pushed it, until its handler has run. */
 	struct call *entered_by;
 	struct held_reply held;
+	/* The registers thread_get_state / thread_set_state see meanwhile (§7.2). */
+	struct xnu_user_state frame;
 };
 
 /* W9: how deep a thread's handlers may nest. */
