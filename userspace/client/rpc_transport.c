@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -140,8 +141,76 @@ static int take_descriptor(struct msghdr *msg, int *fd)
 	return 0;
 }
 
+/*
+ * §7.4: a reply that belongs to the call this thread was in when the signal
+ * came reached interrupt_enter's receive. Give it back to the server, which
+ * sends it again after interrupt_exit, and wait until the server has it.
+ */
+static int push_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *self,
+		      const void *bytes, size_t size, int reply_fd)
+{
+	struct dserver_push_reply push = {
+		.header = *self,
+		.reply = (uint64_t)(uintptr_t)bytes,
+		.reply_size = size,
+	};
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(2 * sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_base = &push, .iov_len = sizeof(push) };
+	struct msghdr msg = {
+		.msg_name = (void *)server,
+		.msg_namelen = sizeof(*server),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.bytes,
+	};
+	int fds[2], pipe_fds[2], nfds = 0, r = 0;
+	char byte;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+		r = -errno;
+		if (reply_fd >= 0)
+			close(reply_fd);
+		return r;
+	}
+	push.header.number = DSERVER_PUSH_REPLY_NUMBER;
+	if (reply_fd >= 0)
+		fds[nfds++] = reply_fd;
+	fds[nfds++] = pipe_fds[1]; /* the write end goes last */
+	memset(&control, 0, sizeof(control));
+	msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	if (reply_fd >= 0)
+		close(reply_fd);
+	close(pipe_fds[1]);
+	/* The server keeps the reply's bytes from our memory: wait for its byte before reusing them. */
+	while (r == 0) {
+		ssize_t n = read(pipe_fds[0], &byte, 1);
+
+		if (n == 1)
+			break;
+		if (n == 0 || errno != EINTR)
+			r = n == 0 ? -EPIPE : -errno;
+	}
+	close(pipe_fds[0]);
+	return r;
+}
+
 static int receive_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *request,
-			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out)
+			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out, unsigned flags)
 {
 	uint32_t number = request->number;
 
@@ -164,11 +233,7 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0) {
-			/*
-			 * A handler ran; the reply is still to come (§7.1).
-			 * Once the interrupt protocol exists, push_reply for
-			 * interrupt_enter is handled around here too.
-			 */
+			/* A handler ran; the reply is still to come (§7.1). */
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -183,12 +248,20 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 				continue;
 			}
 		}
-		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n != reply_size) {
+		if ((size_t)n < sizeof(header)) {
 			close_received(&msg);
 			return -ECOMM;
 		}
 		memcpy(&header, buf.bytes, sizeof(header));
-		if (header.number != number) {
+		if (header.number != number && (flags & DSERVER_CALL_PU)) {
+			r = take_descriptor(&msg, &fd);
+			if (r == 0)
+				r = push_reply(sock, server, request, buf.bytes, (size_t)n, fd);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n != reply_size || header.number != number) {
 			close_received(&msg);
 			return -ECOMM;
 		}
@@ -254,7 +327,7 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 		block_ordinary_signals(&saved_mask);
 	r = send_request(sock, &server, request, request_size, fd_in, flags);
 	if (r == 0)
-		r = receive_reply(sock, &server, request, reply, reply_size, fd_out);
+		r = receive_reply(sock, &server, request, reply, reply_size, fd_out, flags);
 	if (!(flags & DSERVER_CALL_AI))
 		pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 	pthread_setcancelstate(cancel_state, NULL);

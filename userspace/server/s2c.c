@@ -152,7 +152,8 @@ static int run(struct process *target, struct thread *preferred, struct s2c_requ
 		;
 	*tail = req;
 	kick(thread);
-	long woken = fiber_park();
+	/* A call that failed at once (no signal could be sent) needs no wait. */
+	long woken = req->done ? 0 : fiber_park();
 
 	if (!req->done) {
 		/* Woken by our own thread's end: leave the request, or let its reply free it. */
