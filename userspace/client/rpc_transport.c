@@ -279,8 +279,15 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 	}
 }
 
-/* §1.5: ordinary signals wait until the reply is in; 34 and 35 never do. */
-static void block_ordinary_signals(sigset_t *saved)
+/*
+ * §1.5: ordinary signals wait until the reply is in; 34 and 35 do too, but
+ * only around interrupt_enter and interrupt_exit (§7.4): a handler nested in
+ * interrupt_enter's wait would take the outer interrupt_enter's reply, which
+ * has the same number, for its own; one nested in interrupt_exit's wait
+ * would have two replies to push back (the exit's and the held one), and a
+ * context holds one.
+ */
+static void block_signals(sigset_t *saved, unsigned flags, uint32_t number)
 {
 	sigset_t set;
 	int sig;
@@ -288,6 +295,10 @@ static void block_ordinary_signals(sigset_t *saved)
 	sigemptyset(&set);
 	for (sig = 1; sig <= 31; sig++)
 		sigaddset(&set, sig);
+	if ((flags & DSERVER_CALL_PU) || number == DSERVER_CALL_NUMBER_INTERRUPT_EXIT) {
+		sigaddset(&set, 34);
+		sigaddset(&set, 35);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, saved);
 }
 
@@ -324,7 +335,7 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 	 */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	if (!(flags & DSERVER_CALL_AI))
-		block_ordinary_signals(&saved_mask);
+		block_signals(&saved_mask, flags, request->number);
 	r = send_request(sock, &server, request, request_size, fd_in, flags);
 	if (r == 0)
 		r = receive_reply(sock, &server, request, reply, reply_size, fd_out, flags);
