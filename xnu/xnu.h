@@ -95,6 +95,12 @@ xnu_kern_return_t xnu_mach_port_type(struct xnu_thread *thread, xnu_port_name_t 
 xnu_kern_return_t xnu_task_for_pid(struct xnu_thread *thread, xnu_port_name_t target_tport,
 				   struct xnu_task *target, bool name_only, xnu_port_name_t *task_name);
 xnu_kern_return_t xnu_pid_for_task(struct xnu_thread *thread, xnu_port_name_t task_name, int32_t *pid);
+/*
+ * The live task a send right in the caller's space names (a task control
+ * port), or NULL: for the VM traps the server carries out on another task
+ * through S2C (§6.3). No reference is taken.
+ */
+struct xnu_task *xnu_task_for_name(struct xnu_thread *thread, xnu_port_name_t name);
 
 /* tid_for_thread (§6.2): the tid of the thread a send right in the caller's space names. */
 xnu_kern_return_t xnu_tid_for_thread(struct xnu_thread *thread, xnu_port_name_t name, int32_t *tid);

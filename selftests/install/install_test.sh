@@ -27,7 +27,7 @@ esac
 # libdserver exports its API and nothing else: no MIG or client internals.
 # (AddressSanitizer adds an __odr_asan. indicator for each exported variable.)
 leaks=$(nm -D --defined-only "$lib/libdserver.so" | awk '{ print $3 }' |
-	grep -Ev '^(dserver_rpc_|dserver_client_|mach_|_kernelrpc_|task_|thread_|vm_|host_self_trap$|host_(set|get|swap)_exception_ports$|pid_for_task$|mig_(get|put|dealloc)_reply_port$|NDR_record$|_init$|_fini$|__odr_asan[.])' || true)
+	grep -Ev '^(dserver_rpc_|dserver_client_|dserver_sig|mach_|_kernelrpc_|task_|thread_|vm_|host_self_trap$|host_(set|get|swap)_exception_ports$|pid_for_task$|mig_(get|put|dealloc)_reply_port$|NDR_record$|_init$|_fini$|__odr_asan[.])' || true)
 if [ -n "$leaks" ]; then
 	echo "install_test: libdserver exports internal symbols:" $leaks >&2
 	exit 1

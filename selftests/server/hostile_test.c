@@ -53,34 +53,6 @@
 #define ROUNDS         200
 #define MAX_PROCESSES  256
 
-/* --- bytes --- */
-
-static void put32(void *buf, size_t offset, uint32_t value)
-{
-	memcpy((char *)buf + offset, &value, sizeof(value));
-}
-
-static void put64(void *buf, size_t offset, uint64_t value)
-{
-	memcpy((char *)buf + offset, &value, sizeof(value));
-}
-
-static uint32_t get32(const void *buf, size_t offset)
-{
-	uint32_t value;
-
-	memcpy(&value, (const char *)buf + offset, sizeof(value));
-	return value;
-}
-
-static uint64_t get64(const void *buf, size_t offset)
-{
-	uint64_t value;
-
-	memcpy(&value, (const char *)buf + offset, sizeof(value));
-	return value;
-}
-
 /* A zeroed request with this thread's header (the buffer is at least 16 bytes). */
 static void request(void *buf, size_t size, uint32_t number)
 {

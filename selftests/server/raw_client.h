@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 struct test_server {
@@ -50,5 +51,32 @@ ssize_t raw_call(int sock, const struct test_server *server, const void *request
 
 /* The one-line request of a call without parameters: send it, return reply code. */
 int32_t raw_checkin(int sock, const struct test_server *server, int is_fork);
+
+/* Little-endian fields at byte offsets of a datagram (§0). */
+static inline void put32(void *buf, size_t offset, uint32_t value)
+{
+	memcpy((char *)buf + offset, &value, sizeof(value));
+}
+
+static inline void put64(void *buf, size_t offset, uint64_t value)
+{
+	memcpy((char *)buf + offset, &value, sizeof(value));
+}
+
+static inline uint32_t get32(const void *buf, size_t offset)
+{
+	uint32_t value;
+
+	memcpy(&value, (const char *)buf + offset, sizeof(value));
+	return value;
+}
+
+static inline uint64_t get64(const void *buf, size_t offset)
+{
+	uint64_t value;
+
+	memcpy(&value, (const char *)buf + offset, sizeof(value));
+	return value;
+}
 
 #endif

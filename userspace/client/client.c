@@ -9,14 +9,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <dserver/rpc.h>
+#include <dserver/signal.h>
 
 #include "client.h"
 #include "mach_api.h"
@@ -25,6 +28,8 @@ struct client_thread {
 	int sock;          /* -1 until the thread's first call */
 	bool checked_in;
 	bool fork_pending; /* the next checkin tells the server about a fork */
+	void *alt_stack;   /* the signal stack libdserver gave the thread, or NULL */
+	size_t alt_stack_size;
 	/* In `threads` while sock >= 0. */
 	struct client_thread *next;
 	struct client_thread **pprev;
@@ -72,6 +77,16 @@ static void forget_thread(void)
 	pthread_setspecific(exit_key, NULL);
 }
 
+static void release_alt_stack(void)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+
+	if (!self.alt_stack || sigaltstack(&off, NULL) != 0)
+		return;
+	munmap(self.alt_stack, self.alt_stack_size);
+	self.alt_stack = NULL;
+}
+
 static void thread_exit(void *unused)
 {
 	(void)unused;
@@ -81,6 +96,7 @@ static void thread_exit(void *unused)
 		dserver_rpc_checkout(-1, false);
 	}
 	forget_thread();
+	release_alt_stack();
 }
 
 static void before_fork(void)
@@ -154,6 +170,9 @@ static int thread_socket(void)
 		threads->pprev = &self.next;
 	threads = &self;
 	pthread_mutex_unlock(&threads_lock);
+	/* A thread that talks to the server can be signalled by it (§1.5). */
+	if (dserver_signal_enabled())
+		dserver_signal_thread_init();
 	return fd;
 }
 
@@ -201,6 +220,21 @@ int dserver_client_checkin(void)
 	if (fd < 0)
 		return fd;
 	return self.checked_in ? 0 : checkin();
+}
+
+bool dserver_client_in_session(void)
+{
+	return self.sock >= 0 && self.checked_in;
+}
+
+void dserver_client_set_alt_stack(void *stack, size_t size)
+{
+	self.alt_stack = stack;
+	self.alt_stack_size = size;
+	/* The key's destructor runs only with a value: it unmaps the stack at exit. */
+	pthread_once(&init_once, init);
+	if (!init_error)
+		pthread_setspecific(exit_key, &self);
 }
 
 int dserver_client_socket(void)

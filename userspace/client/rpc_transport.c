@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -148,13 +149,84 @@ static int take_descriptor(struct msghdr *msg, int *fd)
 }
 
 /*
+ * §7.4: a reply that belongs to the call this thread was in when the signal
+ * came reached interrupt_enter's receive. Give it back to the server, which
+ * sends it again after interrupt_exit, and wait until the server has it.
+ */
+static int push_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *self,
+		      const void *bytes, size_t size, int reply_fd)
+{
+	struct dserver_push_reply push = {
+		.header = *self,
+		.reply = (uint64_t)(uintptr_t)bytes,
+		.reply_size = size,
+	};
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(2 * sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_base = &push, .iov_len = sizeof(push) };
+	struct msghdr msg = {
+		.msg_name = (void *)server,
+		.msg_namelen = sizeof(*server),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.bytes,
+	};
+	int fds[2], pipe_fds[2], nfds = 0, r = 0;
+	char byte;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+		r = -errno;
+		if (reply_fd >= 0)
+			close(reply_fd);
+		return r;
+	}
+	push.header.number = DSERVER_PUSH_REPLY_NUMBER;
+	if (reply_fd >= 0)
+		fds[nfds++] = reply_fd;
+	fds[nfds++] = pipe_fds[1]; /* the write end goes last */
+	memset(&control, 0, sizeof(control));
+	msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	if (reply_fd >= 0)
+		close(reply_fd);
+	close(pipe_fds[1]);
+	/* The server keeps the reply's bytes from our memory: wait for its byte before reusing them. */
+	while (r == 0) {
+		ssize_t n = read(pipe_fds[0], &byte, 1);
+
+		if (n == 1)
+			break;
+		if (n == 0 || errno != EINTR)
+			r = n == 0 ? -EPIPE : -errno;
+	}
+	close(pipe_fds[0]);
+	return r;
+}
+
+/*
  * Wait for the reply to request, of min_size to max_size bytes, into iov:
  * iov[0] holds at least the largest S2C call, so that one never reaches a
  * later entry (which may be the caller's own buffer, written by the kernel
- * and so never faulting here). *got is the reply's size.
+ * and so never faulting here). *got is the reply's size. A call that pushes
+ * stray replies back (PU) receives into iov[0] alone, which then holds any
+ * reply whole.
  */
 static int receive_reply(int sock, const struct sockaddr_un *server, const struct dserver_request_header *request,
-			 struct iovec *iov, int iovcnt, size_t min_size, size_t max_size, size_t *got, int *fd_out)
+			 struct iovec *iov, int iovcnt, size_t min_size, size_t max_size, size_t *got, int *fd_out,
+			 unsigned flags)
 {
 	uint32_t number = request->number;
 	unsigned char *first_bytes = iov[0].iov_base;
@@ -173,11 +245,7 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0) {
-			/*
-			 * A handler ran; the reply is still to come (§7.1).
-			 * Once the interrupt protocol exists, push_reply for
-			 * interrupt_enter is handled around here too.
-			 */
+			/* A handler ran; the reply is still to come (§7.1). */
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -192,12 +260,21 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 				continue;
 			}
 		}
-		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n < min_size || (size_t)n > max_size) {
+		if ((size_t)n < sizeof(header)) {
 			close_received(&msg);
 			return -ECOMM;
 		}
 		memcpy(&header, first_bytes, sizeof(header));
-		if (header.number != number) {
+		if (header.number != number && (flags & DSERVER_CALL_PU)) {
+			r = take_descriptor(&msg, &fd);
+			if (r == 0)
+				r = push_reply(sock, server, request, first_bytes, (size_t)n, fd);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((msg.msg_flags & MSG_TRUNC) || (size_t)n < min_size || (size_t)n > max_size ||
+		    header.number != number) {
 			close_received(&msg);
 			return -ECOMM;
 		}
@@ -215,8 +292,15 @@ static int receive_reply(int sock, const struct sockaddr_un *server, const struc
 	}
 }
 
-/* §1.5: ordinary signals wait until the reply is in; 34 and 35 never do. */
-static void block_ordinary_signals(sigset_t *saved)
+/*
+ * §1.5: ordinary signals wait until the reply is in; 34 and 35 do too, but
+ * only around interrupt_enter and interrupt_exit (§7.4): a handler nested in
+ * interrupt_enter's wait would take the outer interrupt_enter's reply, which
+ * has the same number, for its own; one nested in interrupt_exit's wait
+ * would have two replies to push back (the exit's and the held one), and a
+ * context holds one.
+ */
+static void block_signals(sigset_t *saved, unsigned flags, uint32_t number)
 {
 	sigset_t set;
 	int sig;
@@ -224,6 +308,10 @@ static void block_ordinary_signals(sigset_t *saved)
 	sigemptyset(&set);
 	for (sig = 1; sig <= 31; sig++)
 		sigaddset(&set, sig);
+	if ((flags & DSERVER_CALL_PU) || number == DSERVER_CALL_NUMBER_INTERRUPT_EXIT) {
+		sigaddset(&set, 34);
+		sigaddset(&set, 35);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, saved);
 }
 
@@ -258,10 +346,10 @@ static int transact(struct iovec *req_iov, int req_n, int fd_in, struct iovec *r
 	 */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	if (!(flags & DSERVER_CALL_AI))
-		block_ordinary_signals(&saved_mask);
+		block_signals(&saved_mask, flags, request->number);
 	r = send_request(sock, &server, req_iov, req_n, fd_in, flags);
 	if (r == 0) {
-		r = receive_reply(sock, &server, request, rep_iov, rep_n, min_size, max_size, got, fd_out);
+		r = receive_reply(sock, &server, request, rep_iov, rep_n, min_size, max_size, got, fd_out, flags);
 		/* The server has acted; the reply was lost on the way into the caller's memory. */
 		if (r == -EFAULT)
 			r = -EREMOTEIO;
@@ -281,9 +369,10 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 			 struct dserver_reply_header *reply, size_t reply_size, int *fd_out,
 			 unsigned flags)
 {
+	/* Room for any reply, so that a stray one is pushed back whole (§7.4). */
 	union {
 		uint64_t align;
-		unsigned char bytes[DSERVER_CLIENT_RECEIVE_BUFFER];
+		unsigned char bytes[DSERVER_MAX_REPLY_WITH_TAIL];
 	} buf;
 	struct iovec req_iov = { request, request_size }, rep_iov = { buf.bytes, sizeof(buf.bytes) };
 	size_t got;

@@ -11,6 +11,7 @@
 
 #include "call.h"
 #include "fiber.h"
+#include "interrupt.h"
 #include "log.h"
 #include "s2c.h"
 #include "stats.h"
@@ -142,32 +143,73 @@ void call_fail(struct call *call, int32_t code)
 	call->reply.header.code = code;
 }
 
+enum reply_route { REPLY_SEND, REPLY_HELD, REPLY_WAITS_FOR_S2C };
+
+/* Where the reply goes: out now, into the interrupt context holding the call, or nowhere yet. */
+static enum reply_route route_reply(struct call *call)
+{
+	struct thread *thread = call->thread;
+
+	if (!thread || thread->dead)
+		return REPLY_SEND;
+	if (call->context) {
+		interrupt_hold_reply(call);
+		return REPLY_HELD;
+	}
+	if (s2c_hold_reply(call)) {
+		call->fiber = NULL; /* the fiber ends; the call stays until the S2C is answered */
+		return REPLY_WAITS_FOR_S2C;
+	}
+	return REPLY_SEND;
+}
+
 void call_complete(struct call *call)
 {
 	const struct call_info *info = call->info;
 	struct thread *thread = call->thread;
+	struct call *resume = call->resume;
 
-	if (call->in_fd >= 0)
+	if (call->in_fd >= 0) {
 		close(call->in_fd);
-	if (thread && thread->dead) {
+		call->in_fd = -1;
+	}
+	if (call->before_reply) {
+		/* Once: a reply that waited for an S2C comes back here. */
+		call->before_reply(call);
+		call->before_reply = NULL;
+	}
+	if (info->reply_fd_offset >= 0) {
+		int32_t index = call->reply_fd >= 0 ? 0 : -1;
+
+		memcpy(call->reply.bytes + info->reply_fd_offset, &index, sizeof(index));
+	}
+	enum reply_route route = route_reply(call);
+
+	if (route == REPLY_WAITS_FOR_S2C)
+		return;
+	bool alive = !thread || !thread->dead;
+
+	if (!alive) {
 		/* §6.3: replies for dead threads are discarded. */
 		if (call->reply_fd >= 0)
 			close(call->reply_fd);
-	} else {
-		if (call->before_reply)
-			call->before_reply(call);
-		if (info->reply_fd_offset >= 0) {
-			int32_t index = call->reply_fd >= 0 ? 0 : -1;
-
-			memcpy(call->reply.bytes + info->reply_fd_offset, &index, sizeof(index));
-		}
+	} else if (route == REPLY_SEND) {
 		transport_send(&call->reply_to, call->reply.bytes, call->reply_size, call->reply_fd);
-		if (call->end_thread && thread)
-			thread_die(thread);
 	}
+	/* §7.5: the reply held by the context interrupt_exit popped comes after its own. */
+	if (call->exited)
+		interrupt_context_release(call->exited, alive);
+	if (alive && call->end_thread && thread)
+		thread_die(thread);
 	stats_record(info, call->reply.header.code, loop_now_ns() - call->received_ns);
-	if (thread)
-		registry_call_finished(thread);
+	if (thread) {
+		alive = alive && !thread->dead;
+		registry_call_finished(thread, call);
+		if (resume && alive && !thread->active_call) {
+			thread->active_call = resume;
+			s2c_call_started(thread);
+		}
+	}
 	call_free(call);
 }
 
@@ -178,22 +220,6 @@ static void run_call(void *arg)
 	if (!call->thread || !call->thread->dead)
 		call->info->handler(call);
 	call_complete(call);
-}
-
-/* §7.4 outside an interrupt context: finish the handshake, discard the reply. */
-static void push_reply_without_context(struct datagram *dg)
-{
-	if (dg->nfds > 0) {
-		int pipe_fd = dg->fds[dg->nfds - 1];
-		char byte = 0;
-
-		if (fcntl(pipe_fd, F_SETFL, O_NONBLOCK) != 0 || write(pipe_fd, &byte, 1) != 1)
-			log_debug("dispatch", "push_reply: the handshake pipe is not writable");
-	}
-	log_warn("dispatch", "pid %d tid %d: push_reply outside an interrupt; reply discarded",
-		 dg->size >= sizeof(dg->data.header) ? dg->data.header.pid : -1,
-		 dg->size >= sizeof(dg->data.header) ? dg->data.header.tid : -1);
-	datagram_close_fds(dg);
 }
 
 /* Take the descriptor that the request's fd field names; close all others (§5.3). */
@@ -217,11 +243,43 @@ static int take_request_fd(struct datagram *dg, const struct call_info *info)
 	return fd;
 }
 
-static void start_call(struct datagram *dg, const struct call_info *info, struct thread *thread)
+/* The calls a process makes while still in its loader (§1.5, W16). */
+static bool is_loader_call(uint32_t number)
+{
+	switch (number) {
+	case DSERVER_CALL_NUMBER_CHECKIN:
+	case DSERVER_CALL_NUMBER_VCHROOT_PATH:
+	case DSERVER_CALL_NUMBER_SET_DYLD_INFO:
+	case DSERVER_CALL_NUMBER_SET_EXECUTABLE_PATH:
+	case DSERVER_CALL_NUMBER_KPRINTF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The client of this thread now waits for a reply: the S2C calls for it may go in-band. */
+static void thread_waits(struct thread *thread, uint32_t number)
+{
+	struct process *p = thread->process;
+
+	if (!p->runtime_started && !is_loader_call(number)) {
+		p->runtime_started = true;
+		s2c_process_started(p);
+	} else {
+		s2c_call_started(thread);
+	}
+}
+
+/* entered: the context an interrupt_enter pushed, else NULL. */
+static void start_call(struct datagram *dg, const struct call_info *info, struct thread *thread,
+		       struct interrupt_context *entered)
 {
 	struct call *call = call_alloc();
 
 	if (!call) {
+		if (entered)
+			interrupt_cancel_push(thread, entered);
 		datagram_close_fds(dg);
 		send_error(&dg->source, dg->data.number, info, -ENOMEM);
 		return;
@@ -236,6 +294,12 @@ static void start_call(struct datagram *dg, const struct call_info *info, struct
 	call->received_ns = dg->received_ns;
 	call->reply_fd = -1;
 	call->end_thread = false;
+	call->context = NULL;
+	call->exited = NULL;
+	call->resume = NULL;
+	call->abort = NULL;
+	if (entered)
+		entered->entered_by = call;
 	call->request_size = (uint16_t)(dg->size < info->request_size + info->request_tail
 						? dg->size : info->request_size + info->request_tail);
 	memcpy(call->request.bytes, dg->data.bytes, call->request_size);
@@ -249,6 +313,7 @@ static void start_call(struct datagram *dg, const struct call_info *info, struct
 
 	if (thread) {
 		thread->active_call = call;
+		thread->calls_in_flight++;
 		thread->process->calls_in_flight++;
 	}
 	if (!info->handler) {
@@ -263,6 +328,8 @@ static void start_call(struct datagram *dg, const struct call_info *info, struct
 		return;
 	}
 	fiber_set_data(call->fiber, call);
+	if (thread)
+		thread_waits(thread, info->wire_number);
 }
 
 void dispatch_datagram(struct datagram *dg)
@@ -279,7 +346,7 @@ void dispatch_datagram(struct datagram *dg)
 	}
 	number = dg->data.number;
 	if (number == DSERVER_PUSH_REPLY_NUMBER) {
-		push_reply_without_context(dg);
+		interrupt_push_reply(dg);
 		return;
 	}
 	if (number == DSERVER_S2C_NUMBER) {
@@ -302,7 +369,7 @@ void dispatch_datagram(struct datagram *dg)
 		} else if (dg->size < info->request_size) {
 			send_error(&dg->source, number, info, -EINVAL);
 		} else {
-			start_call(dg, info, NULL);
+			start_call(dg, info, NULL, NULL);
 		}
 		return;
 	}
@@ -335,13 +402,25 @@ void dispatch_datagram(struct datagram *dg)
 			goto drop;
 		}
 	}
+	if (number == DSERVER_CALL_NUMBER_INTERRUPT_ENTER) {
+		/* Pushed at arrival, so that a push_reply right behind it finds the context (§7.4). */
+		struct interrupt_context *entered;
+
+		error = interrupt_push(thread, &entered);
+		if (error) {
+			send_error(&dg->source, number, info, error);
+			goto drop;
+		}
+		start_call(dg, info, thread, entered);
+		return;
+	}
 	if (thread->active_call) {
 		/* W4: one call at a time per thread; the active call is unaffected. */
 		log_warn("dispatch", "pid %d tid %d: %s while %s is active; dropped",
 			 thread->process->pid, thread->tid, info->name, thread->active_call->info->name);
 		goto drop;
 	}
-	start_call(dg, info, thread);
+	start_call(dg, info, thread, NULL);
 	return;
 drop:
 	datagram_close_fds(dg);

@@ -35,6 +35,11 @@ struct call {
 	struct copy_window in, out;
 	/* Runs just before the reply is sent, e.g. to append the out window; may be NULL. */
 	void (*before_reply)(struct call *call);
+	/* §7: interrupt contexts */
+	struct interrupt_context *context; /* holds this call's reply until interrupt_exit, or NULL */
+	struct interrupt_context *exited;  /* interrupt_exit: the popped context, whose reply follows */
+	struct call *resume;       /* interrupt_exit: the unfinished call the client waits for again */
+	void (*abort)(struct call *call); /* ends an abortable wait that is not xnu/'s (fork_wait) */
 	union {
 		uint64_t align;
 		struct dserver_request_header header;

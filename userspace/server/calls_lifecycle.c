@@ -81,6 +81,13 @@ static void fork_wait_done(void *arg)
 	call_complete(call);
 }
 
+/* interrupt_enter ends the wait (§7.3); the call still answers 0. */
+static void fork_wait_abort(struct call *call)
+{
+	if (call->fiber && fiber_is_parked(call->fiber))
+		fiber_unpark(call->fiber, -EINTR);
+}
+
 void dserver_handle_fork_wait_for_child(struct call *call)
 {
 	struct process *p = call->process;
@@ -96,5 +103,6 @@ void dserver_handle_fork_wait_for_child(struct call *call)
 		tail = &(*tail)->next_waiter;
 	call->next_waiter = NULL;
 	*tail = call;
+	call->abort = fork_wait_abort;
 	fiber_park_continue(fork_wait_done, call);
 }

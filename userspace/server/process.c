@@ -13,9 +13,11 @@
 #include "console.h"
 #include "fiber.h"
 #include "hashmap.h"
+#include "interrupt.h"
 #include "log.h"
 #include "procfs.h"
 #include "process.h"
+#include "s2c.h"
 #include "xnu/xnu.h"
 
 static struct hashmap processes;        /* container pid -> process */
@@ -109,18 +111,20 @@ static void maybe_free_thread(struct thread *t)
 {
 	struct process *p = t->process;
 
-	if (!t->dead || t->active_call)
+	if (!t->dead || t->calls_in_flight)
 		return;
 	thread_unlink(t);
 	free(t);
 	maybe_free_process(p);
 }
 
-void registry_call_finished(struct thread *t)
+void registry_call_finished(struct thread *t, struct call *call)
 {
 	struct process *p = t->process;
 
-	t->active_call = NULL;
+	if (t->active_call == call)
+		t->active_call = NULL;
+	t->calls_in_flight--;
 	p->calls_in_flight--;
 	maybe_free_thread(t);
 }
@@ -128,10 +132,8 @@ void registry_call_finished(struct thread *t)
 /* --- death --- */
 
 /* Wake a call parked on the thread's behalf: it finishes, and its reply is discarded. */
-static void abort_wait(struct thread *t)
+static void abort_call(struct call *c)
 {
-	struct call *c = t->active_call;
-
 	if (c && c->fiber && fiber_is_parked(c->fiber))
 		fiber_unpark(c->fiber, -ESRCH);
 }
@@ -143,13 +145,22 @@ void thread_die(struct thread *t)
 	t->dead = true;
 	hashmap_remove(&threads, thread_key(t->process->pid, t->tid));
 	thread_total--;
-	/* A Mach wait ends through xnu/ first; abort_wait catches the other waits. */
+	/* A Mach wait ends through xnu/ first; abort_call catches the other waits. */
 	if (t->xnu) {
 		xnu_thread_terminate(t->xnu);
 		t->xnu = NULL;
 	}
-	abort_wait(t);
-	maybe_free_thread(t);
+	/* Its S2C calls fail, which wakes what waited for them. */
+	struct call *held = s2c_thread_gone(t);
+
+	abort_call(t->active_call);
+	for (struct interrupt_context *ctx = t->interrupts; ctx; ctx = ctx->below)
+		abort_call(ctx->interrupted);
+	interrupt_drop_all(t);
+	if (held)
+		call_complete(held); /* its completion frees the record if it is the last */
+	else
+		maybe_free_thread(t);
 }
 
 static void unwatch(struct loop_watch *w)

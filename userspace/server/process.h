@@ -15,7 +15,8 @@
 
 struct call;
 struct fiber;
-struct s2c_wait;
+struct interrupt_context;
+struct s2c_request;
 struct xnu_task;
 struct xnu_thread;
 
@@ -29,7 +30,15 @@ struct thread {
 	uint64_t pthread_handle;
 	uint64_t dispatch_qaddr;
 	struct xnu_thread *xnu; /* the Mach thread */
-	struct s2c_wait *s2c;   /* the server-to-client call outstanding, if any */
+	size_t calls_in_flight; /* active, parked in contexts, or with a held reply */
+	struct interrupt_context *interrupts; /* the innermost signal handler's context */
+	unsigned interrupt_depth;
+	/* Server-to-client calls (s2c.c) */
+	struct s2c_request *s2c_queue; /* the head is the one outstanding once sent */
+	bool s2c_signalled;            /* signal 35 sent, s2c_perform not yet seen */
+	struct call *s2c_held_call;    /* its reply waits for the outstanding S2C */
+	struct fiber *s2c_performer;   /* s2c_perform waiting for the queue to drain */
+	struct fiber *enter_waiter;    /* interrupt_enter waiting for an in-band S2C */
 	struct thread *next;    /* in process->threads */
 };
 
@@ -47,6 +56,7 @@ struct process {
 	bool checked_in;        /* a checkin was received for this record */
 	bool exec_pending;      /* next checkin is the post-exec checkin */
 	bool start_suspended;
+	bool runtime_started;   /* it made a call the loader does not make (W16) */
 	int32_t tracer;         /* container pid, or 0 */
 
 	struct loop_watch death_watch;  /* pidfd, or the lifetime pipe */
@@ -97,7 +107,7 @@ void process_die(struct process *process, const char *why);
 void thread_die(struct thread *thread);
 
 /* Called when a call finishes: frees records that only the call kept alive. */
-void registry_call_finished(struct thread *thread);
+void registry_call_finished(struct thread *thread, struct call *call);
 
 /* Resolve an armed exec watch now, without blocking (§6.2, W8). */
 void process_resolve_exec_watch(struct process *process);

@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "call.h"
 #include "client_memory.h"
+#include "fiber.h"
 #include "glue.h"
 #include "log.h"
 #include "loop.h"
@@ -79,12 +81,20 @@ int host_copyout(struct xnu_task *task, uint64_t address, const void *buffer, si
 
 int host_map_anywhere(struct xnu_thread *thread, uint64_t size, uint64_t *address)
 {
-	return s2c_mmap_anywhere(thread_record(thread), size, address);
+	struct thread *t = thread_record(thread);
+
+	if (!t || t->dead)
+		return -ESRCH;
+	return s2c_mmap(t->process, t, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, address);
 }
 
 int host_unmap(struct xnu_thread *thread, uint64_t address, uint64_t size)
 {
-	return s2c_munmap(thread_record(thread), address, size);
+	struct thread *t = thread_record(thread);
+
+	if (!t || t->dead)
+		return -ESRCH;
+	return s2c_munmap(t->process, t, address, size);
 }
 
 int host_thread_signal(struct xnu_thread *thread, int linux_signal)
@@ -101,9 +111,10 @@ int host_thread_signal(struct xnu_thread *thread, int linux_signal)
 
 void host_thread_return(struct xnu_thread *thread, int32_t code)
 {
-	struct thread *t = thread_record(thread);
-	struct call *call = t ? t->active_call : NULL;
+	/* The continuation runs on the fiber of the call that parked, wherever that call is now. */
+	struct call *call = call_current();
 
+	(void)thread;
 	if (!call) {
 		log_error("xnu", "a parked Mach call finished with no call in flight");
 		return;

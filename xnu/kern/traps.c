@@ -180,3 +180,10 @@ xnu_kern_return_t xnu_mach_port_type(struct xnu_thread *thread, xnu_port_name_t 
 	OWN_SPACE_OR_FAIL(space, thread, target);
 	return mach_port_type(space, name, type);
 }
+
+struct xnu_task *xnu_task_for_name(struct xnu_thread *thread, xnu_port_name_t name)
+{
+	struct xnu_task *task = thread->task->space ? port_name_to_task(thread->task->space, name) : NULL;
+
+	return task && task->active ? task : NULL;
+}

@@ -31,5 +31,6 @@ int bench_fiber(int argc, char **argv);
 int bench_null_call(int argc, char **argv);
 int bench_mach_msg(int argc, char **argv);
 int bench_mach_msg_throughput(int argc, char **argv);
+int bench_signal(int argc, char **argv);
 
 #endif
