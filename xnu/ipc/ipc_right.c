@@ -122,8 +122,9 @@ static void destroy_receive(struct ipc_space *space, mach_port_name_t name, stru
 	ipc_port_reference(port);
 	entry->type &= ~MACH_PORT_TYPE_RECEIVE;
 	if (!(entry->type & MACH_PORT_TYPE_SEND)) {
+		/* The name goes with its last right: a request on it hears port-deleted. */
 		ipc_hash_delete(space, &port->object);
-		dnrequest_cancel(entry);
+		dnrequest_deleted(entry, name);
 		ipc_entry_dealloc(space, name, entry);
 	}
 	ipc_port_destroy(port);
@@ -371,7 +372,7 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, m
 			entry->type &= ~MACH_PORT_TYPE_RECEIVE;
 		} else {
 			ipc_hash_delete(space, &port->object);
-			dnrequest_cancel(entry);
+			dnrequest_deleted(entry, name);
 			ipc_entry_dealloc(space, name, entry);
 		}
 		ipc_port_clear_receiver(port);

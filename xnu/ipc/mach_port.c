@@ -406,6 +406,12 @@ kern_return_t mach_port_set_seqno(struct ipc_space *space, mach_port_name_t name
 
 kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, uint64_t guard, bool strict)
 {
+	return mach_port_guard_with_flags(space, name, guard, strict ? MPG_STRICT : 0);
+}
+
+kern_return_t mach_port_guard_with_flags(struct ipc_space *space, mach_port_name_t name, uint64_t guard,
+					 uint64_t flags)
+{
 	struct ipc_port *port;
 	kern_return_t kr;
 
@@ -416,9 +422,78 @@ kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, ui
 	if (port->context)
 		return KERN_INVALID_ARGUMENT;
 	port->guarded = true;
-	port->strict_guard = strict;
+	port->strict_guard = (flags & MPG_STRICT) != 0;
+	/* Sticky: unguarding does not make the receive right movable again (XNU's). */
+	if (flags & MPG_IMMOVABLE_RECEIVE)
+		port->immovable_receive = true;
 	port->context = guard;
 	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_swap_guard(struct ipc_space *space, mach_port_name_t name, uint64_t old_guard,
+				   uint64_t new_guard)
+{
+	struct ipc_port *port;
+	kern_return_t kr = lookup_receive(space, name, &port);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* A strict guard cannot be swapped: it could only be by its owner, who knows it anyway. */
+	if (!port->guarded || port->strict_guard || port->context != old_guard)
+		return KERN_INVALID_ARGUMENT;
+	port->context = new_guard;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_assert_attributes(struct ipc_space *space, mach_port_name_t name, int flavor,
+					  const uint32_t *info, uint32_t count)
+{
+	struct ipc_port *port;
+	uint64_t guard;
+	kern_return_t kr;
+
+	if (flavor != MACH_PORT_GUARD_INFO)
+		return KERN_INVALID_ARGUMENT;
+	if (count < MACH_PORT_GUARD_INFO_COUNT)
+		return KERN_FAILURE;
+	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		return kr;
+	memcpy(&guard, info, sizeof(guard));
+	/* Only a strict guard can be asserted: the others may change under the caller. */
+	if (!port->guarded || !port->strict_guard || port->context != guard)
+		return KERN_INVALID_ARGUMENT;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_dnrequest_info(struct ipc_space *space, mach_port_name_t name, uint32_t *total,
+				       uint32_t *used)
+{
+	struct ipc_port *port;
+	kern_return_t kr = lookup_receive(space, name, &port);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* dserver keeps a list, not XNU's table: every slot it has is a request in use. */
+	*used = 0;
+	for (struct ipc_dnrequest *r = port->dnrequests; r; r = r->next)
+		(*used)++;
+	*total = *used;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_allocate_full(struct ipc_space *space, mach_port_right_t right, bool has_proto,
+				      struct mach_port_qos *qos, mach_port_name_t *namep)
+{
+	if (has_proto)
+		return KERN_INVALID_VALUE;
+	/* XNU only checks a preallocated buffer's size; dserver has no such buffers. */
+	if (qos->prealloc && right != MACH_PORT_RIGHT_RECEIVE)
+		return KERN_INVALID_VALUE;
+	if (qos->prealloc && qos->len > UINT32_MAX - MAX_TRAILER_SIZE)
+		return KERN_RESOURCE_SHORTAGE;
+	if (qos->name)
+		return mach_port_allocate_name(space, right, *namep);
+	return mach_port_allocate(space, right, namep);
 }
 
 kern_return_t mach_port_unguard(struct ipc_space *space, mach_port_name_t name, uint64_t guard)
