@@ -60,7 +60,7 @@ enum dserver_architecture {
 
 /* §1.4 */
 #define DSERVER_MAX_REQUEST_SIZE 80
-#define DSERVER_MAX_REPLY_SIZE 24
+#define DSERVER_MAX_REPLY_SIZE 40 /* upstream's calls 24; dserver_stats (§11) 40 */
 #define DSERVER_CLIENT_RECEIVE_BUFFER 48
 #define DSERVER_SERVER_RECEIVE_BUFFER 256
 #define DSERVER_SERVER_RECEIVE_FDS 4

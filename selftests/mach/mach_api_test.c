@@ -116,6 +116,92 @@ TEST_F(api, mig_routines_on_our_own_task)
 	EXPECT_EQ(sizeof(mach_msg_header_t), msg.header.msgh_size);
 }
 
+/* The allocation, request and guard routines that only travel as MIG messages. */
+static int more_routines(mach_port_t task, mach_port_t chosen)
+{
+	mach_port_qos_t qos = { 0 };
+	mach_port_t port, named = chosen, notify, previous;
+	unsigned total = 9, used = 9;
+
+	if (mach_port_allocate_qos(task, MACH_PORT_RIGHT_RECEIVE, &qos, &port) != KERN_SUCCESS)
+		return 1;
+	qos.name = TRUE;
+	if (mach_port_allocate_qos(task, MACH_PORT_RIGHT_RECEIVE, &qos, &port) != KERN_INVALID_ARGUMENT)
+		return 2;
+	if (mach_port_allocate_full(task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL, &qos, &named) != KERN_SUCCESS ||
+	    named != chosen)
+		return 3;
+	if (mach_port_allocate_full(task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL, &qos, &named) != KERN_NAME_EXISTS)
+		return 4;
+	/*
+	 * A prototype port is refused. Rights in a MIG request are the caller's
+	 * (a send right of its own), so this one is tried on our own task only.
+	 */
+	if (task == mach_task_self() &&
+	    (mach_port_insert_right(task, port, port, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS ||
+	     mach_port_allocate_full(task, MACH_PORT_RIGHT_RECEIVE, port, &qos, &named) != KERN_INVALID_VALUE))
+		return 5;
+	if (mach_port_dnrequest_info(task, port, &total, &used) != KERN_SUCCESS || total != 0 || used != 0)
+		return 6;
+	/* A dead-name request on the port's name counts; the notify port is one of the caller's. */
+	if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &notify) != KERN_SUCCESS ||
+	    mach_port_request_notification(task, port, MACH_NOTIFY_DEAD_NAME, 0, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+					   &previous) != KERN_SUCCESS ||
+	    mach_port_dnrequest_info(task, port, &total, &used) != KERN_SUCCESS || used != 1 || total < used)
+		return 7;
+	if (mach_port_dnrequest_info(task, 0x7fff03, &total, &used) != KERN_INVALID_NAME)
+		return 8;
+
+	mach_port_guard_info_t guard = { 0x77 };
+	if (mach_port_guard_with_flags(task, named, 0x77, MPG_STRICT) != KERN_SUCCESS ||
+	    mach_port_guard_with_flags(task, named, 0x78, 0) != KERN_INVALID_ARGUMENT)
+		return 9;
+	if (mach_port_assert_attributes(task, named, MACH_PORT_GUARD_INFO, (mach_port_info_t)&guard,
+					MACH_PORT_GUARD_INFO_COUNT) != KERN_SUCCESS)
+		return 10;
+	guard.mpgi_guard = 0x78;
+	if (mach_port_assert_attributes(task, named, MACH_PORT_GUARD_INFO, (mach_port_info_t)&guard,
+					MACH_PORT_GUARD_INFO_COUNT) != KERN_INVALID_ARGUMENT)
+		return 11;
+	/* Strict guards cannot be swapped; plain ones can, with the right old value. */
+	if (mach_port_swap_guard(task, named, 0x77, 0x79) != KERN_INVALID_ARGUMENT ||
+	    mach_port_guard(task, port, 0x10, FALSE) != KERN_SUCCESS ||
+	    mach_port_swap_guard(task, port, 0x11, 0x12) != KERN_INVALID_ARGUMENT ||
+	    mach_port_swap_guard(task, port, 0x10, 0x12) != KERN_SUCCESS ||
+	    mach_port_unguard(task, port, 0x12) != KERN_SUCCESS)
+		return 12;
+	if (mach_port_assert_attributes(task, port, MACH_PORT_GUARD_INFO, (mach_port_info_t)&guard,
+					MACH_PORT_GUARD_INFO_COUNT) != KERN_INVALID_ARGUMENT)
+		return 13;
+	return 0;
+}
+
+TEST_F(api, more_mig_routines_on_our_own_task_and_on_another)
+{
+	EXPECT_EQ(0, more_routines(mach_task_self(), 0x9903));
+
+	pid_t parent = getpid();
+	pid_t child = fork();
+
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		mach_port_t ptask;
+
+		if (task_for_pid(mach_task_self(), parent, &ptask) != KERN_SUCCESS)
+			_exit(100);
+		_exit(more_routines(ptask, 0x9a03));
+	}
+	int status;
+
+	waitpid(child, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* What the child made is in our space. */
+	mach_port_type_t type = 0;
+	ASSERT_EQ(KERN_SUCCESS, mach_port_type(mach_task_self(), 0x9a03, &type));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, type);
+}
+
 TEST_F(api, mig_routines_on_another_task)
 {
 	int fds[2];
@@ -170,7 +256,7 @@ static long long served(const char *name)
 	long long found = 0;
 	int fd = -1;
 
-	if (dserver_rpc_dserver_stats(&count, &fd) != 0 || fd < 0)
+	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL) != 0 || fd < 0)
 		return -1;
 	for (uint64_t i = 0; i < count; i++) {
 		if (read(fd, record, sizeof(record)) != (ssize_t)sizeof(record))

@@ -216,4 +216,12 @@ void dserver_handle_dserver_stats(struct call *call)
 	n = add_records(records, dserver_call_table, DSERVER_CALL_MAX + 1);
 	n += add_records(records + n, dserver_extension_call_table, DSERVER_EXTENSION_CALL_MAX + 1);
 	reply_records(call, records, n, sizeof(*records));
+	if (call->reply.header.code == 0) {
+		struct xnu_stats ipc;
+
+		/* The IPC objects alive now: what a leak check compares before and after. */
+		xnu_get_stats(&ipc);
+		CALL_REPLY(call, dserver_stats)->live_ports = ipc.live_ports;
+		CALL_REPLY(call, dserver_stats)->objects = ipc.objects;
+	}
 }

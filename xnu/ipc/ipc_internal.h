@@ -48,11 +48,20 @@ enum ipc_kobject_type {
 	IKOT_EXCEPTION_REPLY,  /* where an exception's reply comes back to the raising thread */
 };
 
-/* A dead-name (or send-possible) request: tell `notify` when the port behind space/name dies. */
+/*
+ * A dead-name or send-possible request: tell `notify` when the port behind
+ * space/name dies. A send-possible request also tells it, once, when the
+ * port's queue has room again after a send found it full: it is "armed"
+ * then (at once if requested with sync != 0, else by a MACH_SEND_NOTIFY
+ * send that finds the queue full). A request whose notification went keeps
+ * its slot, without a right, until the name loses its right (XNU's).
+ */
 struct ipc_dnrequest {
 	struct ipc_space *space;
 	mach_port_name_t name;
 	struct ipc_port *notify;      /* a send-once right, or NULL once sent */
+	bool send_possible;
+	bool armed;
 	struct ipc_dnrequest *next;   /* in port->dnrequests */
 };
 
@@ -83,6 +92,7 @@ struct ipc_port {
 	struct ipc_port *nsrequest;   /* send-once right for no-senders */
 	struct ipc_port *pdrequest;   /* send-once right for port-destroyed */
 	struct ipc_dnrequest *dnrequests;
+	bool sprequests;              /* an armed send-possible request waits for room */
 	uint64_t context;             /* also the guard when guarded */
 	/* Port sets this port is a member of. */
 	struct ipc_pset **sets;
@@ -146,6 +156,8 @@ struct ipc_space *ipc_space_create(struct xnu_task *task);
 /* Release every right the space holds, then the space. */
 void ipc_space_destroy(struct ipc_space *space);
 struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name);
+/* The same in a space being torn down, whose entries still hold requests until cleaned. */
+struct ipc_entry *ipc_entry_lookup_dying(struct ipc_space *space, mach_port_name_t name);
 /* A new entry for object; *name gets its name. KERN_NO_SPACE when the space is full. */
 kern_return_t ipc_entry_alloc(struct ipc_space *space, mach_port_name_t *name, struct ipc_entry **entry);
 /* The same, under a name the caller chose (KERN_NAME_EXISTS if taken). */
@@ -185,6 +197,16 @@ void ipc_port_release_send_once(struct ipc_port *port);
 void ipc_port_clear_receiver(struct ipc_port *port);
 void ipc_port_set_receiver(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name);
 void ipc_port_dnrequest_remove(struct ipc_port *port, struct ipc_dnrequest *request);
+/* The queue has room: send every armed send-possible notification (XNU's ipc_port_spnotify). */
+void ipc_port_spnotify(struct ipc_port *port);
+/*
+ * A MACH_SEND_NOTIFY send to name (after its header was copied in): arm the
+ * name's send-possible request if the queue is full. True when the queue has
+ * room, so the send must not block (XNU's MACH_SEND_ALWAYS).
+ */
+bool ipc_port_sparm(struct ipc_space *space, mach_port_name_t name, struct ipc_port *port);
+/* MACH_PORT_TYPE_DNREQUEST / SPREQUEST / SPREQUEST_DELAYED for an entry's request. */
+mach_port_type_t ipc_dnrequest_type(const struct ipc_dnrequest *request);
 /* Leave every port set. */
 void ipc_port_leave_sets(struct ipc_port *port);
 
@@ -255,5 +277,6 @@ void ipc_notify_no_senders(struct ipc_port *notify, mach_port_mscount_t mscount)
 void ipc_notify_send_once(struct ipc_port *notify);
 void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port);
 void ipc_notify_port_deleted(struct ipc_port *notify, mach_port_name_t name);
+void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name);
 
 #endif

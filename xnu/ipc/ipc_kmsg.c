@@ -326,10 +326,9 @@ static kern_return_t check_descriptors(struct copyin_state *st)
 		switch (d.type) {
 		case MACH_MSG_PORT_DESCRIPTOR:
 		case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+			/* The right itself is checked as it is moved, after the header's (XNU's order). */
 			if (!is_port_disposition(d.disposition))
 				return MACH_SEND_INVALID_TYPE;
-			if (MACH_PORT_VALID(d.name) && !ipc_right_copyin_check(st->space, d.name, d.disposition))
-				return MACH_SEND_INVALID_RIGHT;
 			break;
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
 			if (!is_port_disposition(d.disposition))
@@ -394,6 +393,9 @@ static kern_return_t copyin_descriptor(struct copyin_state *st, const struct use
 			free(names);
 			return MACH_SEND_INVALID_MEMORY;
 		}
+		/* The array is the sender's no more, whether every name turns out good or not. */
+		if (d->deallocate && st->sender)
+			host_unmap(st->sender, d->address, count * sizeof(mach_port_name_t));
 		for (uint64_t i = 0; i < count; i++) {
 			if (!MACH_PORT_VALID(names[i])) {
 				k->ports.objects[i] = names[i] == MACH_PORT_DEAD ? IO_DEAD : NULL;
@@ -408,8 +410,6 @@ static kern_return_t copyin_descriptor(struct copyin_state *st, const struct use
 				k->ports.objects[i] = IO_DEAD;
 		}
 		free(names);
-		if (d->deallocate && st->sender)
-			host_unmap(st->sender, d->address, count * sizeof(mach_port_name_t));
 		return KERN_SUCCESS;
 	}
 
@@ -502,7 +502,6 @@ kern_return_t ipc_kmsg_copyin(struct xnu_thread *sender, uint64_t address, mach_
 	mach_msg_header_t h;
 	kern_return_t kr;
 
-	(void)option;
 	if (send_size < HEADER_SIZE || (send_size & 3))
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > MAX_INLINE_SIZE)
@@ -552,6 +551,8 @@ kern_return_t ipc_kmsg_copyin(struct xnu_thread *sender, uint64_t address, mach_
 	kr = copyin_header(&st, &h, kmsg);
 	if (kr != KERN_SUCCESS)
 		goto fail;
+	if ((option & MACH_SEND_NOTIFY) && MACH_MSGH_BITS_REMOTE(kmsg->bits) == MACH_MSG_TYPE_PORT_SEND)
+		kmsg->send_always = ipc_port_sparm(st.space, h.msgh_remote_port, kmsg->dest);
 	kmsg->id = h.msgh_id;
 	if (complex)
 		kmsg->bits |= MACH_MSGH_BITS_COMPLEX;
@@ -692,25 +693,59 @@ static void write_trailer(uint8_t *p, uint32_t trailer_size, const struct ipc_km
 	memcpy(p, full, trailer_size);
 }
 
-kern_return_t ipc_kmsg_copyout(struct xnu_thread *receiver, struct ipc_kmsg *kmsg, struct ipc_port *port,
-			       uint64_t address, mach_msg_size_t rcv_size, mach_msg_option_t option)
+/*
+ * Lay out a message whose header fields h already holds: the body's rights
+ * and memory go into the thread's space and process, then message (and
+ * trailer_size bytes of trailer) are written at address. Consumes the kmsg.
+ * body_mr gets the MACH_MSG_IPC_SPACE / VM_SPACE bits of what failed.
+ */
+static kern_return_t write_message(struct xnu_thread *thread, struct ipc_kmsg *kmsg, mach_msg_header_t *h,
+				   uint32_t trailer_size, const struct ipc_port *port, uint64_t address,
+				   kern_return_t *body_mr)
 {
-	struct xnu_task *task = receiver->task;
-	struct ipc_space *space = task->space;
+	struct xnu_task *task = thread->task;
 	bool is_64_bit = task->is_64_bit;
 	uint32_t size = ipc_kmsg_user_size(kmsg, is_64_bit);
-	uint32_t trailer_size = ipc_kmsg_trailer_size(option);
-	kern_return_t header_mr = MACH_MSG_SUCCESS, body_mr = MACH_MSG_SUCCESS;
-	mach_msg_header_t h = { 0 };
-
-	(void)rcv_size;
 	uint8_t *out = malloc(size + trailer_size);
+	uint32_t offset = HEADER_SIZE;
 
+	*body_mr = MACH_MSG_SUCCESS;
 	if (!out) {
 		ipc_kmsg_destroy(kmsg);
 		return MACH_RCV_INVALID_DATA;
 	}
+	h->msgh_size = size;
+	h->msgh_id = kmsg->id;
+	memcpy(out, h, sizeof(*h));
+	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
+		put32(out + offset, kmsg->desc_count);
+		offset += BODY_SIZE;
+		for (uint32_t i = 0; i < kmsg->desc_count; i++) {
+			struct user_desc d;
 
+			*body_mr |= copyout_descriptor(thread, &kmsg->descs[i], &d);
+			offset += encode_desc(out + offset, is_64_bit, &d);
+		}
+	}
+	memcpy(out + offset, kmsg->inline_data, kmsg->inline_size);
+	if (trailer_size)
+		write_trailer(out + size, trailer_size, kmsg, port);
+	ipc_kmsg_destroy(kmsg);
+
+	int err = host_copyout(task, address, out, size + trailer_size);
+
+	free(out);
+	return err ? MACH_RCV_INVALID_DATA : MACH_MSG_SUCCESS;
+}
+
+kern_return_t ipc_kmsg_copyout(struct xnu_thread *receiver, struct ipc_kmsg *kmsg, struct ipc_port *port,
+			       uint64_t address, mach_msg_size_t rcv_size, mach_msg_option_t option)
+{
+	struct ipc_space *space = receiver->task->space;
+	kern_return_t header_mr = MACH_MSG_SUCCESS, body_mr;
+	mach_msg_header_t h = { 0 };
+
+	(void)rcv_size;
 	/* The destination right is used up; the receiver sees its own name for the port. */
 	mach_msg_type_name_t dest_type = MACH_MSGH_BITS_REMOTE(kmsg->bits);
 	mach_msg_type_name_t reply_type = MACH_MSGH_BITS_LOCAL(kmsg->bits);
@@ -731,34 +766,45 @@ kern_return_t ipc_kmsg_copyout(struct xnu_thread *receiver, struct ipc_kmsg *kms
 	}
 	kmsg->reply = NULL;
 	h.msgh_bits = MACH_MSGH_BITS(reply_type, dest_type) | (kmsg->bits & MACH_MSGH_BITS_COMPLEX);
-	h.msgh_size = size;
-	h.msgh_id = kmsg->id;
-	memcpy(out, &h, sizeof(h));
 
-	uint32_t offset = HEADER_SIZE;
+	kern_return_t mr = write_message(receiver, kmsg, &h, ipc_kmsg_trailer_size(option), port, address, &body_mr);
 
-	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
-		put32(out + offset, kmsg->desc_count);
-		offset += BODY_SIZE;
-		for (uint32_t i = 0; i < kmsg->desc_count; i++) {
-			struct user_desc d;
+	if (mr != MACH_MSG_SUCCESS)
+		return mr;
+	if (header_mr)
+		return header_mr;
+	return body_mr ? MACH_RCV_BODY_ERROR | body_mr : MACH_MSG_SUCCESS;
+}
 
-			body_mr |= copyout_descriptor(receiver, &kmsg->descs[i], &d);
-			offset += encode_desc(out + offset, is_64_bit, &d);
-		}
+/* A header right going back to the sender; the special bits of a failure. */
+static kern_return_t copyout_header_right(struct ipc_space *space, struct ipc_object *object,
+					  mach_msg_type_name_t type, mach_port_name_t *name)
+{
+	*name = object == IO_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+	if (!IO_VALID(object))
+		return MACH_MSG_SUCCESS;
+	return ipc_object_copyout(space, object, type, name) == KERN_SUCCESS ? MACH_MSG_SUCCESS : MACH_MSG_IPC_SPACE;
+}
+
+kern_return_t ipc_kmsg_copyout_pseudo(struct xnu_thread *sender, struct ipc_kmsg *kmsg, uint64_t address)
+{
+	struct ipc_space *space = sender->task->space;
+	mach_msg_header_t h = { 0 };
+	kern_return_t mr, body_mr;
+
+	if (!space) {
+		/* The sender's task died while it waited: its rights die with the message. */
+		ipc_kmsg_destroy(kmsg);
+		return MACH_MSG_SUCCESS;
 	}
-	memcpy(out + offset, kmsg->inline_data, kmsg->inline_size);
-	write_trailer(out + size, trailer_size, kmsg, port);
-	ipc_kmsg_destroy(kmsg);
-
-	kern_return_t mr = MACH_MSG_SUCCESS;
-
-	if (host_copyout(task, address, out, size + trailer_size))
-		mr = MACH_RCV_INVALID_DATA;
-	else if (header_mr)
-		mr = header_mr;
-	else if (body_mr)
-		mr = MACH_RCV_BODY_ERROR | body_mr;
-	free(out);
-	return mr;
+	/* Not reversed: the destination stays remote, the reply stays local. */
+	h.msgh_bits = kmsg->bits & (MACH_MSGH_BITS_PORTS_MASK | MACH_MSGH_BITS_COMPLEX);
+	mr = copyout_header_right(space, &kmsg->dest->object, MACH_MSGH_BITS_REMOTE(kmsg->bits),
+				  &h.msgh_remote_port);
+	kmsg->dest = NULL;
+	mr |= copyout_header_right(space, kmsg->reply, MACH_MSGH_BITS_LOCAL(kmsg->bits), &h.msgh_local_port);
+	kmsg->reply = NULL;
+	/* As in XNU, a sender's buffer that cannot be written loses the message silently. */
+	(void)write_message(sender, kmsg, &h, 0, NULL, address, &body_mr);
+	return mr | body_mr;
 }

@@ -46,6 +46,7 @@ struct ipc_kmsg {
 	uint32_t inline_size;        /* bytes after the descriptors */
 	uint32_t audit[8];           /* sender's audit token */
 	bool kernel_sent;            /* a notification or MIG reply: the kernel's trailer */
+	bool send_always;            /* a MACH_SEND_NOTIFY send that found room: never blocks */
 	struct xnu_task *charged;    /* whose queued-bytes quota this uses */
 	uint64_t charge;
 	uint8_t inline_data[];
@@ -87,6 +88,15 @@ kern_return_t ipc_kmsg_copyin(struct xnu_thread *sender, uint64_t address, mach_
  */
 kern_return_t ipc_kmsg_copyout(struct xnu_thread *receiver, struct ipc_kmsg *kmsg, struct ipc_port *port,
 			       uint64_t address, mach_msg_size_t rcv_size, mach_msg_option_t option);
+/*
+ * A send that failed after its copyin gives the message back (XNU's
+ * pseudo-receive): its rights return to the sender's space, its out-of-line
+ * memory is mapped in the sender again, and the message is written into the
+ * sender's buffer at address, header not reversed, so that it can be sent
+ * again as it is. Consumes the kmsg. Returns the MACH_MSG_IPC_SPACE /
+ * VM_SPACE bits of what could not be given back.
+ */
+kern_return_t ipc_kmsg_copyout_pseudo(struct xnu_thread *sender, struct ipc_kmsg *kmsg, uint64_t address);
 /* The trailer size the receive options ask for. */
 uint32_t ipc_kmsg_trailer_size(mach_msg_option_t option);
 

@@ -96,8 +96,9 @@ struct ipc_kmsg *ipc_mqueue_dequeue(struct ipc_port *port)
 	port->msgcount--;
 	kmsg->seqno = port->seqno++;
 	ipc_kmsg_uncharge(kmsg);
-	/* Room in the queue: let one blocked sender try again. */
+	/* Room in the queue: let one blocked sender try again, tell those who asked. */
 	wait_list_wake_one(&port->senders, GLUE_WAIT_AWAKENED);
+	ipc_port_spnotify(port);
 	return kmsg;
 }
 

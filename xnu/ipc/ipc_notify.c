@@ -56,6 +56,11 @@ void ipc_notify_port_deleted(struct ipc_port *notify, mach_port_name_t name)
 	notify_value(notify, MACH_NOTIFY_PORT_DELETED, name);
 }
 
+void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name)
+{
+	notify_value(notify, MACH_NOTIFY_SEND_POSSIBLE, name);
+}
+
 void ipc_notify_no_senders(struct ipc_port *notify, mach_port_mscount_t mscount)
 {
 	notify_value(notify, MACH_NOTIFY_NO_SENDERS, mscount);

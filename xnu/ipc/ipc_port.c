@@ -158,7 +158,9 @@ void ipc_port_dnrequest_remove(struct ipc_port *port, struct ipc_dnrequest *requ
 /*
  * Tell every dead-name (and send-possible) requester that the port died.
  * The requesting name becomes a dead name now, with one more uref: the one
- * the notification message carries (its receiver deallocates it).
+ * the notification message carries (its receiver deallocates it). A
+ * send-possible request that already fired has no right left: no message,
+ * no extra uref.
  */
 static void notify_dead_names(struct ipc_port *port)
 {
@@ -169,12 +171,14 @@ static void notify_dead_names(struct ipc_port *port)
 		struct ipc_dnrequest *next = request->next;
 		struct ipc_entry *entry = NULL;
 
-		if (request->space && request->space->active)
-			entry = ipc_entry_lookup(request->space, request->name);
+		/* A request is unlinked when its entry goes, so its space still has a table. */
+		if (request->space)
+			entry = ipc_entry_lookup_dying(request->space, request->name);
 		if (entry && entry->request == request) {
 			entry->request = NULL;
 			ipc_right_check(request->space, request->name, entry);
-			if ((entry->type & MACH_PORT_TYPE_DEAD_NAME) && entry->urefs < MACH_PORT_UREFS_MAX)
+			if (request->notify && (entry->type & MACH_PORT_TYPE_DEAD_NAME) &&
+			    entry->urefs < MACH_PORT_UREFS_MAX)
 				entry->urefs++;
 		}
 		if (request->notify)

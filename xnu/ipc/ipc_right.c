@@ -49,7 +49,6 @@ bool ipc_right_check(struct ipc_space *space, mach_port_name_t name, struct ipc_
 {
 	struct ipc_port *port = entry_port(entry);
 
-	(void)name;
 	if (!port || port->active || !(entry->type & MACH_PORT_TYPE_SEND_RIGHTS))
 		return false;
 	if (entry->type & MACH_PORT_TYPE_SEND) {
@@ -60,12 +59,21 @@ bool ipc_right_check(struct ipc_space *space, mach_port_name_t name, struct ipc_
 		entry->urefs = 1;
 	}
 	entry->type = MACH_PORT_TYPE_DEAD_NAME;
-	/* A request still here had its notification sent: that message carries a uref. */
+	/*
+	 * A request still here is looked at before the dying port got to it:
+	 * its dead-name notification goes now, carrying one more uref.
+	 */
 	if (entry->request) {
-		free(entry->request);
+		struct ipc_dnrequest *request = entry->request;
+
 		entry->request = NULL;
-		if (entry->urefs < MACH_PORT_UREFS_MAX)
-			entry->urefs++;
+		ipc_port_dnrequest_remove(port, request);
+		if (request->notify) {
+			if (entry->urefs < MACH_PORT_UREFS_MAX)
+				entry->urefs++;
+			ipc_notify_dead_name(request->notify, name);
+		}
+		free(request);
 	}
 	entry->object = NULL;
 	ipc_port_release(port); /* the entry's reference */
@@ -114,8 +122,9 @@ static void destroy_receive(struct ipc_space *space, mach_port_name_t name, stru
 	ipc_port_reference(port);
 	entry->type &= ~MACH_PORT_TYPE_RECEIVE;
 	if (!(entry->type & MACH_PORT_TYPE_SEND)) {
+		/* The name goes with its last right: a request on it hears port-deleted. */
 		ipc_hash_delete(space, &port->object);
-		dnrequest_cancel(entry);
+		dnrequest_deleted(entry, name);
 		ipc_entry_dealloc(space, name, entry);
 	}
 	ipc_port_destroy(port);
@@ -181,10 +190,11 @@ kern_return_t ipc_right_delta(struct ipc_space *space, mach_port_name_t name, st
 		{
 			struct ipc_port *port = entry_port(entry);
 
-			ipc_port_reference(port);
+			ipc_port_reference(port); /* the entry's goes first */
 			dnrequest_deleted(entry, name);
 			ipc_entry_dealloc(space, name, entry);
 			ipc_port_release_send_once(port);
+			ipc_port_release(port);
 		}
 		return KERN_SUCCESS;
 
@@ -277,9 +287,7 @@ kern_return_t ipc_right_info(struct ipc_space *space, mach_port_name_t name, str
 			     mach_port_type_t *type, mach_port_urefs_t *urefs)
 {
 	ipc_right_check(space, name, entry);
-	*type = entry->type;
-	if (entry->request)
-		*type |= MACH_PORT_TYPE_DNREQUEST;
+	*type = entry->type | ipc_dnrequest_type(entry->request);
 	*urefs = entry->urefs;
 	if (entry->type & MACH_PORT_TYPE_SEND_ONCE)
 		*urefs = 1;
@@ -364,7 +372,7 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, m
 			entry->type &= ~MACH_PORT_TYPE_RECEIVE;
 		} else {
 			ipc_hash_delete(space, &port->object);
-			dnrequest_cancel(entry);
+			dnrequest_deleted(entry, name);
 			ipc_entry_dealloc(space, name, entry);
 		}
 		ipc_port_clear_receiver(port);

@@ -80,9 +80,14 @@ static kern_return_t table_grow(struct ipc_space *space, uint32_t index)
 
 struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name)
 {
+	return space->active ? ipc_entry_lookup_dying(space, name) : NULL;
+}
+
+struct ipc_entry *ipc_entry_lookup_dying(struct ipc_space *space, mach_port_name_t name)
+{
 	uint32_t index = ipc_entry_index(name);
 
-	if (!space->active || index == 0 || index >= space->capacity)
+	if (index == 0 || index >= space->capacity)
 		return NULL;
 	struct ipc_entry *entry = &space->table[index];
 

@@ -18,36 +18,6 @@ static uint64_t deadline_after_ms(uint32_t timeout_ms)
 	return host_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 }
 
-/* Put a message's rights back into the sender's space (XNU's pseudo-copyout). */
-static void return_rights(struct xnu_thread *sender, struct ipc_kmsg *kmsg)
-{
-	struct ipc_space *space = sender->task->space;
-	mach_port_name_t name;
-
-	if (!space) {
-		/* The sender's task died while it waited: its rights die with the message. */
-		ipc_kmsg_destroy(kmsg);
-		return;
-	}
-	if (kmsg->dest) {
-		ipc_object_copyout(space, &kmsg->dest->object, MACH_MSGH_BITS_REMOTE(kmsg->bits), &name);
-		kmsg->dest = NULL;
-	}
-	if (IO_VALID(kmsg->reply))
-		ipc_object_copyout(space, kmsg->reply, MACH_MSGH_BITS_LOCAL(kmsg->bits), &name);
-	kmsg->reply = NULL;
-	for (uint32_t i = 0; i < kmsg->desc_count; i++) {
-		struct kmsg_desc *d = &kmsg->descs[i];
-
-		if ((d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) &&
-		    IO_VALID(d->object)) {
-			ipc_object_copyout(space, d->object, d->disposition, &name);
-			d->object = NULL;
-		}
-	}
-	ipc_kmsg_destroy(kmsg);
-}
-
 /* Would the message's receive rights end up queued on themselves? */
 static bool kmsg_is_circular(struct ipc_kmsg *kmsg)
 {
@@ -68,11 +38,18 @@ static bool kmsg_is_circular(struct ipc_kmsg *kmsg)
 	return false;
 }
 
-static kern_return_t kmsg_send(struct xnu_thread *thread, struct ipc_kmsg *kmsg, mach_msg_option_t option,
-			       uint32_t timeout_ms)
+/*
+ * Deliver a copied-in message. A send that cannot be completed (the queue
+ * stayed full past the timeout, a signal came, the kernel's queue limit)
+ * gives the message back to the sender (ipc_kmsg_copyout_pseudo); the
+ * error returned carries the bits of anything that could not be.
+ */
+static kern_return_t kmsg_send(struct xnu_thread *thread, struct ipc_kmsg *kmsg, uint64_t msg,
+			       mach_msg_option_t option, uint32_t timeout_ms)
 {
 	struct ipc_port *port = kmsg->dest;
 	uint64_t deadline = (option & MACH_SEND_TIMEOUT) ? deadline_after_ms(timeout_ms) : UINT64_MAX;
+	kern_return_t mr = MACH_MSG_SUCCESS;
 
 	if (port->kotype != IKOT_NONE && port->active) {
 		ipc_kobject_server(kmsg, thread);
@@ -83,8 +60,11 @@ static kern_return_t kmsg_send(struct xnu_thread *thread, struct ipc_kmsg *kmsg,
 		ipc_kmsg_destroy(kmsg);
 		return MACH_MSG_SUCCESS;
 	}
-	/* Send-once rights are always let through: the reply to a request must never block. */
-	bool limited = MACH_MSGH_BITS_REMOTE(kmsg->bits) == MACH_MSG_TYPE_PORT_SEND;
+	/*
+	 * Send-once rights are always let through: the reply to a request must
+	 * never block. So is a MACH_SEND_NOTIFY send that found room.
+	 */
+	bool limited = MACH_MSGH_BITS_REMOTE(kmsg->bits) == MACH_MSG_TYPE_PORT_SEND && !kmsg->send_always;
 
 	while (port->active && limited && ipc_mqueue_full(port)) {
 		ipc_port_reference(port);
@@ -99,8 +79,8 @@ static kern_return_t kmsg_send(struct xnu_thread *thread, struct ipc_kmsg *kmsg,
 		if (result == GLUE_WAIT_TIMED_OUT || result == GLUE_WAIT_INTERRUPTED) {
 			if (!ipc_mqueue_full(port))
 				break; /* room appeared at the last moment: send after all */
-			return_rights(thread, kmsg);
-			return result == GLUE_WAIT_TIMED_OUT ? MACH_SEND_TIMED_OUT : MACH_SEND_INTERRUPTED;
+			mr = result == GLUE_WAIT_TIMED_OUT ? MACH_SEND_TIMED_OUT : MACH_SEND_INTERRUPTED;
+			break;
 		}
 	}
 	if (!port->active) {
@@ -108,6 +88,11 @@ static kern_return_t kmsg_send(struct xnu_thread *thread, struct ipc_kmsg *kmsg,
 		ipc_kmsg_destroy(kmsg);
 		return MACH_MSG_SUCCESS;
 	}
+	/* Even unlimited senders stop at the kernel's bound on a queue. */
+	if (mr == MACH_MSG_SUCCESS && port->msgcount >= MACH_PORT_QLIMIT_KERNEL)
+		mr = MACH_SEND_NO_BUFFER;
+	if (mr != MACH_MSG_SUCCESS)
+		return mr | ipc_kmsg_copyout_pseudo(thread, kmsg, msg);
 	ipc_mqueue_enqueue(port, kmsg);
 	return MACH_MSG_SUCCESS;
 }
@@ -120,7 +105,7 @@ static kern_return_t mach_msg_send(struct xnu_thread *thread, uint64_t msg, mach
 
 	if (mr != MACH_MSG_SUCCESS)
 		return mr;
-	return kmsg_send(thread, kmsg, option, timeout_ms);
+	return kmsg_send(thread, kmsg, msg, option, timeout_ms);
 }
 
 /* The object to receive from: a receive right or a port set. */
@@ -254,7 +239,7 @@ kern_return_t xnu_mach_msg_overwrite(struct xnu_thread *thread, uint64_t msg, ma
 				     mach_port_name_t rcv_name, uint32_t timeout_ms, mach_port_name_t notify,
 				     uint64_t rcv_msg)
 {
-	(void)notify; /* MACH_SEND_NOTIFY / MACH_RCV_NOTIFY are obsolete in XNU too */
+	(void)notify; /* no longer a notify port in XNU either: MACH_SEND_NOTIFY arms send-possible requests */
 	if (option & MACH_SEND_MSG) {
 		/* A send blocked on a full queue may see its process die: keep the record until it returns. */
 		xnu_thread_reference(thread);

@@ -128,7 +128,10 @@ kern_return_t mach_port_type(struct ipc_space *space, mach_port_name_t name, mac
 	}
 	if (ipc_right_lookup(space, name, &entry) != KERN_SUCCESS)
 		return KERN_INVALID_NAME;
-	return ipc_right_info(space, name, entry, typep, &urefs);
+	ipc_right_info(space, name, entry, typep, &urefs);
+	/* XNU keeps the send-possible bits for mach_port_names only. */
+	*typep &= ~(MACH_PORT_TYPE_SPREQUEST | MACH_PORT_TYPE_SPREQUEST_DELAYED);
+	return KERN_SUCCESS;
 }
 
 /* The port behind a receive right, or an error for mach_port_* calls. */
@@ -403,6 +406,12 @@ kern_return_t mach_port_set_seqno(struct ipc_space *space, mach_port_name_t name
 
 kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, uint64_t guard, bool strict)
 {
+	return mach_port_guard_with_flags(space, name, guard, strict ? MPG_STRICT : 0);
+}
+
+kern_return_t mach_port_guard_with_flags(struct ipc_space *space, mach_port_name_t name, uint64_t guard,
+					 uint64_t flags)
+{
 	struct ipc_port *port;
 	kern_return_t kr;
 
@@ -413,9 +422,78 @@ kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, ui
 	if (port->context)
 		return KERN_INVALID_ARGUMENT;
 	port->guarded = true;
-	port->strict_guard = strict;
+	port->strict_guard = (flags & MPG_STRICT) != 0;
+	/* Sticky: unguarding does not make the receive right movable again (XNU's). */
+	if (flags & MPG_IMMOVABLE_RECEIVE)
+		port->immovable_receive = true;
 	port->context = guard;
 	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_swap_guard(struct ipc_space *space, mach_port_name_t name, uint64_t old_guard,
+				   uint64_t new_guard)
+{
+	struct ipc_port *port;
+	kern_return_t kr = lookup_receive(space, name, &port);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* A strict guard cannot be swapped: it could only be by its owner, who knows it anyway. */
+	if (!port->guarded || port->strict_guard || port->context != old_guard)
+		return KERN_INVALID_ARGUMENT;
+	port->context = new_guard;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_assert_attributes(struct ipc_space *space, mach_port_name_t name, int flavor,
+					  const uint32_t *info, uint32_t count)
+{
+	struct ipc_port *port;
+	uint64_t guard;
+	kern_return_t kr;
+
+	if (flavor != MACH_PORT_GUARD_INFO)
+		return KERN_INVALID_ARGUMENT;
+	if (count < MACH_PORT_GUARD_INFO_COUNT)
+		return KERN_FAILURE;
+	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		return kr;
+	memcpy(&guard, info, sizeof(guard));
+	/* Only a strict guard can be asserted: the others may change under the caller. */
+	if (!port->guarded || !port->strict_guard || port->context != guard)
+		return KERN_INVALID_ARGUMENT;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_dnrequest_info(struct ipc_space *space, mach_port_name_t name, uint32_t *total,
+				       uint32_t *used)
+{
+	struct ipc_port *port;
+	kern_return_t kr = lookup_receive(space, name, &port);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* dserver keeps a list, not XNU's table: every slot it has is a request in use. */
+	*used = 0;
+	for (struct ipc_dnrequest *r = port->dnrequests; r; r = r->next)
+		(*used)++;
+	*total = *used;
+	return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_allocate_full(struct ipc_space *space, mach_port_right_t right, bool has_proto,
+				      struct mach_port_qos *qos, mach_port_name_t *namep)
+{
+	if (has_proto)
+		return KERN_INVALID_VALUE;
+	/* XNU only checks a preallocated buffer's size; dserver has no such buffers. */
+	if (qos->prealloc && right != MACH_PORT_RIGHT_RECEIVE)
+		return KERN_INVALID_VALUE;
+	if (qos->prealloc && qos->len > UINT32_MAX - MAX_TRAILER_SIZE)
+		return KERN_RESOURCE_SHORTAGE;
+	if (qos->name)
+		return mach_port_allocate_name(space, right, *namep);
+	return mach_port_allocate(space, right, namep);
 }
 
 kern_return_t mach_port_unguard(struct ipc_space *space, mach_port_name_t name, uint64_t guard)
@@ -498,12 +576,78 @@ static void swap_request(struct ipc_port **slot, struct ipc_port *notify, struct
 	*slot = notify;
 }
 
+/*
+ * A dead-name or send-possible request on a name's send, send-once or
+ * receive right. The name's previous request is replaced (its right comes
+ * back through *previous). A send-possible request with sync set fires at
+ * once when a send could not block: a send-once right, a kernel port, or a
+ * queue with room; otherwise it waits, armed (sync set) or for a
+ * MACH_SEND_NOTIFY send to arm it.
+ */
+static kern_return_t request_name_notification(struct ipc_space *space, mach_port_name_t name, bool send_possible,
+					       mach_port_mscount_t sync, struct ipc_port *notify,
+					       struct ipc_port **previous)
+{
+	struct ipc_entry *entry;
+	struct ipc_port *port;
+
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_ARGUMENT;
+	if (ipc_right_lookup(space, name, &entry) != KERN_SUCCESS)
+		return KERN_INVALID_NAME;
+	if (entry->type & MACH_PORT_TYPE_DEAD_NAME) {
+		if (!sync || !notify)
+			return KERN_INVALID_ARGUMENT;
+		/* Already dead: notify now, with the uref the message carries. */
+		if (entry->urefs < MACH_PORT_UREFS_MAX)
+			entry->urefs++;
+		ipc_notify_dead_name(notify, name);
+		return KERN_SUCCESS;
+	}
+	if (!(entry->type & MACH_PORT_TYPE_PORT_RIGHTS))
+		return KERN_INVALID_RIGHT;
+	port = ipc_port_of(entry->object);
+
+	bool fire_now = send_possible && sync && notify &&
+			((entry->type & MACH_PORT_TYPE_SEND_ONCE) || port->kotype != IKOT_NONE || !ipc_mqueue_full(port));
+	struct ipc_dnrequest *request = NULL;
+
+	/* The new request exists before the old one goes, so that a failure changes nothing. */
+	if (notify && !fire_now) {
+		request = calloc(1, sizeof(*request));
+		if (!request)
+			return KERN_RESOURCE_SHORTAGE;
+	}
+	if (entry->request) {
+		*previous = entry->request->notify;
+		ipc_port_dnrequest_remove(port, entry->request);
+		free(entry->request);
+		entry->request = NULL;
+	}
+	if (fire_now) {
+		ipc_notify_send_possible(notify, name);
+		return KERN_SUCCESS;
+	}
+	if (!request)
+		return KERN_SUCCESS;
+	request->space = space;
+	request->name = name;
+	request->notify = notify;
+	request->send_possible = send_possible;
+	request->armed = send_possible && sync;
+	if (request->armed)
+		port->sprequests = true;
+	request->next = port->dnrequests;
+	port->dnrequests = request;
+	entry->request = request;
+	return KERN_SUCCESS;
+}
+
 kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_name_t name, int32_t msgid,
 					     mach_port_mscount_t sync, struct ipc_port *notify,
 					     struct ipc_port **previous)
 {
 	struct ipc_port *port;
-	struct ipc_entry *entry;
 	kern_return_t kr;
 
 	*previous = NULL;
@@ -534,47 +678,8 @@ kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_
 
 	case MACH_NOTIFY_DEAD_NAME:
 	case MACH_NOTIFY_SEND_POSSIBLE:
-		if (!MACH_PORT_VALID(name))
-			return KERN_INVALID_ARGUMENT;
-		if (ipc_right_lookup(space, name, &entry) != KERN_SUCCESS)
-			return KERN_INVALID_NAME;
-		if (entry->type & MACH_PORT_TYPE_DEAD_NAME) {
-			if (!sync || !notify)
-				return KERN_INVALID_ARGUMENT;
-			/* Already dead: notify now, with the uref the message carries. */
-			if (entry->urefs < MACH_PORT_UREFS_MAX)
-				entry->urefs++;
-			ipc_notify_dead_name(notify, name);
-			return KERN_SUCCESS;
-		}
-		if (!(entry->type & MACH_PORT_TYPE_PORT_RIGHTS))
-			return KERN_INVALID_RIGHT;
-		port = ipc_port_of(entry->object);
-		if (entry->request) {
-			*previous = entry->request->notify;
-			entry->request->notify = NULL;
-			if (!notify) {
-				ipc_port_dnrequest_remove(port, entry->request);
-				free(entry->request);
-				entry->request = NULL;
-				return KERN_SUCCESS;
-			}
-			entry->request->notify = notify;
-			return KERN_SUCCESS;
-		}
-		if (!notify)
-			return KERN_SUCCESS;
-		struct ipc_dnrequest *request = calloc(1, sizeof(*request));
-
-		if (!request)
-			return KERN_RESOURCE_SHORTAGE;
-		request->space = space;
-		request->name = name;
-		request->notify = notify;
-		request->next = port->dnrequests;
-		port->dnrequests = request;
-		entry->request = request;
-		return KERN_SUCCESS;
+		return request_name_notification(space, name, msgid == MACH_NOTIFY_SEND_POSSIBLE, sync, notify,
+						 previous);
 
 	default:
 		return KERN_INVALID_VALUE;

@@ -34,6 +34,18 @@ kern_return_t mach_port_set_context(struct ipc_space *space, mach_port_name_t na
 kern_return_t mach_port_set_mscount(struct ipc_space *space, mach_port_name_t name, mach_port_mscount_t mscount);
 kern_return_t mach_port_set_seqno(struct ipc_space *space, mach_port_name_t name, mach_port_seqno_t seqno);
 kern_return_t mach_port_guard(struct ipc_space *space, mach_port_name_t name, uint64_t guard, bool strict);
+kern_return_t mach_port_guard_with_flags(struct ipc_space *space, mach_port_name_t name, uint64_t guard,
+					 uint64_t flags);
+kern_return_t mach_port_swap_guard(struct ipc_space *space, mach_port_name_t name, uint64_t old_guard,
+				   uint64_t new_guard);
+/* Only MACH_PORT_GUARD_INFO: info holds the guard the caller expects. */
+kern_return_t mach_port_assert_attributes(struct ipc_space *space, mach_port_name_t name, int flavor,
+					  const uint32_t *info, uint32_t count);
+kern_return_t mach_port_dnrequest_info(struct ipc_space *space, mach_port_name_t name, uint32_t *total,
+				       uint32_t *used);
+/* allocate_qos and allocate_full: with qos->name set, *name is the name asked for. */
+kern_return_t mach_port_allocate_full(struct ipc_space *space, mach_port_right_t right, bool has_proto,
+				      struct mach_port_qos *qos, mach_port_name_t *name);
 kern_return_t mach_port_unguard(struct ipc_space *space, mach_port_name_t name, uint64_t guard);
 kern_return_t mach_port_construct(struct ipc_space *space, const struct mach_port_options *options,
 				  uint64_t context, mach_port_name_t *name);

@@ -308,16 +308,6 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		}
 		return KERN_SUCCESS;
 	}
-	case 18: { /* mach_port_set_attributes */
-		uint32_t info[MACH_PORT_INFO_MAX_COUNT] = { 0 };
-		uint32_t count = arg32(rq, 8);
-
-		if ((rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || count > MACH_PORT_INFO_MAX_COUNT ||
-		    rq->args_size != 12 + 4 * count)
-			return MIG_BAD_ARGUMENTS;
-		memcpy(info, rq->args + 12, 4 * count);
-		return reply_none(rq, mach_port_set_attributes(space, arg32(rq, 0), (int32_t)arg32(rq, 4), info, count));
-	}
 	case 21: /* task_set_port_space: obsolete, accepted */
 		return reply_none(rq, KERN_SUCCESS);
 	case 22: { /* mach_port_get_srights */
@@ -382,6 +372,80 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		if (!is_simple(rq, 12))
 			return MIG_BAD_ARGUMENTS;
 		return reply_none(rq, mach_port_unguard(space, arg32(rq, 0), arg64(rq, 4)));
+	case 19: /* mach_port_allocate_qos */
+	case 20: { /* mach_port_allocate_full: a proto port (which must be null), and a name */
+		struct mach_port_qos qos;
+		mach_port_name_t name = 0;
+		bool has_proto = false;
+
+		if (routine == 19) {
+			if (!is_simple(rq, 12))
+				return MIG_BAD_ARGUMENTS;
+		} else {
+			mach_msg_type_name_t type = 0;
+			struct ipc_object *proto = take_port(rq, &type);
+
+			if (!(rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || rq->args_size != 16) {
+				if (IO_VALID(proto))
+					ipc_object_destroy(proto, type);
+				return MIG_BAD_ARGUMENTS;
+			}
+			has_proto = proto != NULL;
+			if (IO_VALID(proto))
+				ipc_object_destroy(proto, type);
+			name = arg32(rq, 12);
+		}
+		memcpy(&qos, rq->args + 4, sizeof(qos));
+		if (routine == 19 && qos.name)
+			return KERN_INVALID_ARGUMENT;
+		if ((kr = mach_port_allocate_full(space, arg32(rq, 0), has_proto, &qos, &name)) != KERN_SUCCESS)
+			return kr;
+		uint8_t *out = simple_reply(rq, KERN_SUCCESS, sizeof(qos) + 4);
+
+		if (out) {
+			memcpy(out, &qos, sizeof(qos));
+			memcpy(out + sizeof(qos), &name, 4);
+		}
+		return KERN_SUCCESS;
+	}
+	case 24: { /* mach_port_dnrequest_info */
+		uint32_t total, used;
+
+		if (!is_simple(rq, 4))
+			return MIG_BAD_ARGUMENTS;
+		if ((kr = mach_port_dnrequest_info(space, arg32(rq, 0), &total, &used)) != KERN_SUCCESS)
+			return kr;
+		uint8_t *out = simple_reply(rq, KERN_SUCCESS, 8);
+
+		if (out) {
+			memcpy(out, &total, 4);
+			memcpy(out + 4, &used, 4);
+		}
+		return KERN_SUCCESS;
+	}
+	case 37: /* mach_port_guard_with_flags */
+		if (!is_simple(rq, 20))
+			return MIG_BAD_ARGUMENTS;
+		return reply_none(rq, mach_port_guard_with_flags(space, arg32(rq, 0), arg64(rq, 4), arg64(rq, 12)));
+	case 38: /* mach_port_swap_guard */
+		if (!is_simple(rq, 20))
+			return MIG_BAD_ARGUMENTS;
+		return reply_none(rq, mach_port_swap_guard(space, arg32(rq, 0), arg64(rq, 4), arg64(rq, 12)));
+	case 18: /* mach_port_set_attributes */
+	case 42: { /* mach_port_assert_attributes: the same layout */
+		uint32_t info[MACH_PORT_INFO_MAX_COUNT] = { 0 };
+		uint32_t count = arg32(rq, 8);
+
+		if ((rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || count > MACH_PORT_INFO_MAX_COUNT ||
+		    rq->args_size != 12 + 4 * count)
+			return MIG_BAD_ARGUMENTS;
+		memcpy(info, rq->args + 12, 4 * count);
+		if (routine == 42)
+			kr = mach_port_assert_attributes(space, arg32(rq, 0), (int32_t)arg32(rq, 4), info, count);
+		else
+			kr = mach_port_set_attributes(space, arg32(rq, 0), (int32_t)arg32(rq, 4), info, count);
+		return reply_none(rq, kr);
+	}
 	default:
 		return MIG_BAD_ID;
 	}

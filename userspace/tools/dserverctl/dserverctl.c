@@ -27,7 +27,8 @@
 #define CALL_DSERVER_STATS 0xC0000001u       /* §11 */
 
 #define REQUEST_SIZE 16   /* the bare request header, §2 */
-#define REPLY_SIZE 24     /* count u64@8, fd i32@16 */
+#define LIST_REPLY_SIZE 24  /* count u64@8, fd i32@16 (§10) */
+#define STATS_REPLY_SIZE 40 /* the same, then live_ports u64@24, objects u64@32 (§11) */
 #define TIMEOUT_MS 5000
 
 #define STATS_RECORD_SIZE 48
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  stats       per-call statistics: calls, errors, mean service time\n"
 		"  processes   the registered processes and their port counts\n"
+		"  status      live ports, IPC objects and registered processes\n"
 		"\n"
 		"options:\n"
 		"  -s, --socket PATH   the server socket (default: $DSERVER_SOCKET)\n"
@@ -80,6 +82,7 @@ static uint64_t get_u64(const unsigned char *p)
 struct reply {
 	uint64_t count;
 	int fd;  /* the records' pipe, or -1 */
+	uint64_t live_ports, objects; /* dserver_stats only */
 };
 
 static int client_socket(void)
@@ -109,10 +112,11 @@ static void close_fds(const int *fds, size_t n)
 }
 
 /*
- * Send the unmanaged call `number` and take its 24-byte reply. Returns 0,
- * or prints why not and returns -1.
+ * Send the unmanaged call `number` and take its reply of reply_size bytes.
+ * Returns 0, or prints why not and returns -1.
  */
-static int call(const char *socket_path, uint32_t number, const char *name, struct reply *out)
+static int call(const char *socket_path, uint32_t number, const char *name, size_t reply_size,
+		struct reply *out)
 {
 	struct sockaddr_un server = { .sun_family = AF_UNIX };
 	unsigned char request[REQUEST_SIZE] = { 0 };
@@ -132,7 +136,7 @@ static int call(const char *socket_path, uint32_t number, const char *name, stru
 	int32_t code, index;
 	ssize_t n;
 
-	out->count = 0;
+	memset(out, 0, sizeof(*out));
 	out->fd = -1;
 	if (strlen(socket_path) >= sizeof(server.sun_path)) {
 		fprintf(stderr, "%s: socket path is longer than %zu bytes: %s\n", prog,
@@ -191,9 +195,9 @@ static int call(const char *socket_path, uint32_t number, const char *name, stru
 		}
 	}
 
-	if ((msg.msg_flags & MSG_TRUNC) || n != REPLY_SIZE) {
-		fprintf(stderr, "%s: %s: the reply has %zd bytes%s, expected %d: is %s a dserver?\n",
-			prog, name, n, (msg.msg_flags & MSG_TRUNC) ? " or more" : "", REPLY_SIZE,
+	if ((msg.msg_flags & MSG_TRUNC) || n != (ssize_t)reply_size) {
+		fprintf(stderr, "%s: %s: the reply has %zd bytes%s, expected %zu: is %s a dserver?\n",
+			prog, name, n, (msg.msg_flags & MSG_TRUNC) ? " or more" : "", reply_size,
 			socket_path);
 		goto fail;
 	}
@@ -221,6 +225,10 @@ static int call(const char *socket_path, uint32_t number, const char *name, stru
 	}
 	out->count = get_u64(buf + 8);
 	index = (int32_t)get_u32(buf + 16);
+	if (reply_size >= STATS_REPLY_SIZE) {
+		out->live_ports = get_u64(buf + 24);
+		out->objects = get_u64(buf + 32);
+	}
 	if (index >= 0) {
 		if (index >= nfds) {
 			fprintf(stderr, "%s: %s: the reply names descriptor %" PRId32 " but carries %d\n",
@@ -326,7 +334,7 @@ static int cmd_stats(const char *socket_path)
 {
 	struct reply r;
 
-	if (call(socket_path, CALL_DSERVER_STATS, "dserver_stats", &r) != 0)
+	if (call(socket_path, CALL_DSERVER_STATS, "dserver_stats", STATS_REPLY_SIZE, &r) != 0)
 		return EXIT_FAIL;
 	/* "µ" is two bytes for one column. */
 	printf("%-24s %12s %12s %13s\n", "call", "calls", "errors", "mean µs");
@@ -345,11 +353,38 @@ static int cmd_processes(const char *socket_path)
 {
 	struct reply r;
 
-	if (call(socket_path, CALL_DEBUG_LIST_PROCESSES, "debug_list_processes", &r) != 0)
+	if (call(socket_path, CALL_DEBUG_LIST_PROCESSES, "debug_list_processes", LIST_REPLY_SIZE, &r) != 0)
 		return EXIT_FAIL;
 	printf("%10s %12s\n", "pid", "ports");
 	return read_records(&r, PROCESS_RECORD_SIZE, "debug_list_processes",
 			    print_process_record) ? EXIT_FAIL : 0;
+}
+
+/* --- status --- */
+
+static void ignore_record(const unsigned char *rec)
+{
+	(void)rec;
+}
+
+static int cmd_status(const char *socket_path)
+{
+	struct reply stats, processes;
+
+	if (call(socket_path, CALL_DSERVER_STATS, "dserver_stats", STATS_REPLY_SIZE, &stats) != 0)
+		return EXIT_FAIL;
+	/* Only the counts are wanted: the records are read and dropped so the server's writer finishes. */
+	if (read_records(&stats, STATS_RECORD_SIZE, "dserver_stats", ignore_record) != 0)
+		return EXIT_FAIL;
+	if (call(socket_path, CALL_DEBUG_LIST_PROCESSES, "debug_list_processes", LIST_REPLY_SIZE, &processes) != 0)
+		return EXIT_FAIL;
+	if (read_records(&processes, PROCESS_RECORD_SIZE, "debug_list_processes", ignore_record) != 0)
+		return EXIT_FAIL;
+	printf("live ports  %" PRIu64 "\n", stats.live_ports);
+	printf("ipc objects %" PRIu64 "\n", stats.objects);
+	/* The kernel pseudo-process (pid 0) is not a client. */
+	printf("processes   %" PRIu64 "\n", processes.count ? processes.count - 1 : 0);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -382,7 +417,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	command = argv[optind];
-	if (strcmp(command, "stats") && strcmp(command, "processes")) {
+	if (strcmp(command, "stats") && strcmp(command, "processes") && strcmp(command, "status")) {
 		fprintf(stderr, "%s: unknown command '%s'\n", prog, command);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -392,7 +427,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	ret = !strcmp(command, "stats") ? cmd_stats(socket_path) : cmd_processes(socket_path);
+	if (!strcmp(command, "stats"))
+		ret = cmd_stats(socket_path);
+	else if (!strcmp(command, "processes"))
+		ret = cmd_processes(socket_path);
+	else
+		ret = cmd_status(socket_path);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
 		return EXIT_FAIL;
