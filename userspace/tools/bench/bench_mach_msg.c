@@ -408,26 +408,19 @@ static int run(uint64_t n)
 	return 0;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: dserver-bench mach-msg [--server PATH] [round-trips]\n"
-		     "  --server PATH   the dserver to start (default: the one next to\n"
-		     "                  dserver-bench, else the build tree's, else $PATH)\n"
-		     "  round-trips     per round, default %d; best of %d rounds\n",
-		DEFAULT_ITERATIONS, ROUNDS);
-}
-
 int bench_mach_msg(int argc, char **argv)
 {
-	const char *given = NULL;
-	uint64_t n = DEFAULT_ITERATIONS;
-	int ret;
+	static const struct bench_simple bench = {
+		.name = "mach-msg",
+		.count_name = "round-trips",
+		.count_what = "per round",
+		.default_count = DEFAULT_ITERATIONS,
+		.rounds = ROUNDS,
+		.server_binary = b.server_binary,
+		.server_binary_size = sizeof(b.server_binary),
+		.run = run,
+		.stop = stop_all,
+	};
 
-	ret = bench_server_args(argc, argv, "mach-msg", usage, NULL, &given, &n);
-	if (ret >= 0)
-		return ret;
-	bench_find_server(given, b.server_binary, sizeof(b.server_binary));
-	ret = run(n);
-	stop_all();
-	return ret ? 1 : 0;
+	return bench_simple_main(&bench, argc, argv);
 }

@@ -402,26 +402,19 @@ static int run(uint64_t n)
 	return 0;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: dserver-bench mach-msg-throughput [--server PATH] [messages]\n"
-		     "  --server PATH   the dserver to start (default: the one next to\n"
-		     "                  dserver-bench, else the build tree's, else $PATH)\n"
-		     "  messages        per sender and round, default %d; best of %d rounds\n",
-		DEFAULT_MESSAGES, ROUNDS);
-}
-
 int bench_mach_msg_throughput(int argc, char **argv)
 {
-	const char *given = NULL;
-	uint64_t n = DEFAULT_MESSAGES;
-	int ret;
+	static const struct bench_simple bench = {
+		.name = "mach-msg-throughput",
+		.count_name = "messages",
+		.count_what = "per sender and round",
+		.default_count = DEFAULT_MESSAGES,
+		.rounds = ROUNDS,
+		.server_binary = b.server_binary,
+		.server_binary_size = sizeof(b.server_binary),
+		.run = run,
+		.stop = stop_all,
+	};
 
-	ret = bench_server_args(argc, argv, "mach-msg-throughput", usage, NULL, &given, &n);
-	if (ret >= 0)
-		return ret;
-	bench_find_server(given, b.server_binary, sizeof(b.server_binary));
-	ret = run(n);
-	stop_all();
-	return ret ? 1 : 0;
+	return bench_simple_main(&bench, argc, argv);
 }

@@ -109,6 +109,34 @@ int bench_server_args(int argc, char **argv, const char *what, void (*usage)(FIL
 	return -1;
 }
 
+static const struct bench_simple *simple;
+
+static void simple_usage(FILE *out)
+{
+	fprintf(out, "usage: dserver-bench %s [--server PATH] [%s]\n"
+		     "  --server PATH   the dserver to start (default: the one next to\n"
+		     "                  dserver-bench, else the build tree's, else $PATH)\n"
+		     "  %-15s %s, default %llu; best of %d rounds\n",
+		simple->name, simple->count_name, simple->count_name, simple->count_what,
+		(unsigned long long)simple->default_count, simple->rounds);
+}
+
+int bench_simple_main(const struct bench_simple *bench, int argc, char **argv)
+{
+	const char *given = NULL;
+	uint64_t n = bench->default_count;
+	int ret;
+
+	simple = bench;
+	ret = bench_server_args(argc, argv, bench->name, simple_usage, NULL, &given, &n);
+	if (ret >= 0)
+		return ret;
+	bench_find_server(given, bench->server_binary, bench->server_binary_size);
+	ret = bench->run(n);
+	bench->stop();
+	return ret ? 1 : 0;
+}
+
 int bench_pinning_cpu(cpu_set_t *original, int *cpu)
 {
 	if (sched_getaffinity(0, sizeof(*original), original) != 0) {

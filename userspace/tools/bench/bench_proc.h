@@ -36,6 +36,21 @@ void bench_find_server(const char *given, char *out, size_t size);
 int bench_server_args(int argc, char **argv, const char *what, void (*usage)(FILE *out),
 		      int (*extra)(int argc, char **argv, int *i), const char **server, uint64_t *count);
 
+/* A benchmark that takes only "[--server PATH] [count]". */
+struct bench_simple {
+	const char *name;          /* its subcommand */
+	const char *count_name;    /* e.g. "round-trips" */
+	const char *count_what;    /* e.g. "per round" */
+	uint64_t default_count;
+	int rounds;                /* best of */
+	char *server_binary;       /* filled in before run */
+	size_t server_binary_size;
+	int (*run)(uint64_t count); /* 0 or -1 */
+	void (*stop)(void);        /* after run, whatever it returned */
+};
+/* Parse the command line, run, stop; the subcommand's exit status. */
+int bench_simple_main(const struct bench_simple *bench, int argc, char **argv);
+
 /* The CPU pinned runs use: the first one of the original mask, which it saves. 0 or -1. */
 int bench_pinning_cpu(cpu_set_t *original, int *cpu);
 
