@@ -34,6 +34,7 @@
 #include <dserver/signal.h>
 
 #include "kselftest_harness.h"
+#include "mach_test_util.h"
 #include "raw_client.h"
 
 /*
@@ -65,11 +66,6 @@ extern const char debugger_fault_resume[] __asm__("debugger_fault_resume");
 #define REPLY_ID_OFFSET 100
 #define WAIT_MS 10000 /* bound on any one wait: far above normal, far below the harness's limit */
 
-/* x86_thread_state64_t's words (PROTOCOL.md §7.8). */
-#define STATE_RAX 0
-#define STATE_RDI 4
-#define STATE_RIP 16
-
 static struct test_server server;
 
 enum action { ACTION_FAULT = 1, ACTION_SIGUSR1 };
@@ -88,24 +84,6 @@ struct shared {
 };
 
 static struct shared *sh;
-
-static void pause_ms(int ms)
-{
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&t, NULL);
-}
-
-/* Waits until *flag >= value, for at most WAIT_MS; false on timeout. */
-static bool wait_for(atomic_int *flag, int value)
-{
-	for (int waited = 0; atomic_load(flag) < value; waited++) {
-		if (waited >= WAIT_MS)
-			return false;
-		pause_ms(1);
-	}
-	return true;
-}
 
 /* ---- the target ---- */
 
@@ -147,7 +125,7 @@ static void __attribute__((noreturn)) target_main(void)
 	sh->tid = gettid();
 	atomic_store(&sh->ready, 1);
 	for (int round = 1; round < MAX_ROUNDS && sh->actions[round]; round++) {
-		if (!wait_for(&sh->go, round))
+		if (!mt_wait_for(&sh->go, round, WAIT_MS))
 			_exit(3);
 		if (sh->actions[round] == ACTION_FAULT)
 			sh->load_result[round] = debugger_faulting_load(FAULT_ADDRESS);
@@ -191,10 +169,7 @@ FIXTURE_SETUP(dbg)
 
 FIXTURE_TEARDOWN(dbg)
 {
-	if (self->child > 0) {
-		kill(self->child, SIGKILL);
-		waitpid(self->child, NULL, 0);
-	}
+	mt_stop_child(&self->child);
 	munmap(sh, sizeof(*sh));
 	dserver_client_forget_thread();
 	EXPECT_EQ(0, test_server_stop(&server));
@@ -208,7 +183,7 @@ static bool start_target(FIXTURE_DATA(dbg) *self, const enum action *script)
 	self->child = fork();
 	if (self->child == 0)
 		target_main();
-	return self->child > 0 && wait_for(&sh->ready, 1) &&
+	return self->child > 0 && mt_wait_for(&sh->ready, 1, WAIT_MS) &&
 	       task_for_pid(mach_task_self(), self->child, &self->task) == KERN_SUCCESS;
 }
 
@@ -216,7 +191,7 @@ static bool start_target(FIXTURE_DATA(dbg) *self, const enum action *script)
 static bool run_round(int round)
 {
 	atomic_store(&sh->go, round);
-	return wait_for(&sh->done, round);
+	return mt_wait_for(&sh->done, round, WAIT_MS);
 }
 
 static mach_msg_return_t receive_exception(mach_port_t port, union exception_message *m, mach_msg_timeout_t ms)
@@ -241,10 +216,10 @@ static mach_msg_return_t reply_plain(const mach_msg_header_t *request, kern_retu
 }
 
 /* The reply of a state behavior: KERN_SUCCESS and the state the thread resumes with. */
-static mach_msg_return_t reply_state(const mach_msg_header_t *request, int flavor, const natural_t *state,
-				     mach_msg_type_number_t count)
+static mach_msg_return_t reply_state(const mach_msg_header_t *request, const x86_thread_state64_t *state)
 {
 	__Reply__exception_raise_state_t r;
+	const mach_msg_type_number_t count = x86_THREAD_STATE64_COUNT;
 	mach_msg_size_t size = (mach_msg_size_t)(offsetof(__Reply__exception_raise_state_t, new_state) + 4 * count);
 
 	memset(&r, 0, sizeof(r));
@@ -254,45 +229,10 @@ static mach_msg_return_t reply_state(const mach_msg_header_t *request, int flavo
 	r.Head.msgh_id = request->msgh_id + REPLY_ID_OFFSET;
 	r.NDR = NDR_record;
 	r.RetCode = KERN_SUCCESS;
-	r.flavor = flavor;
+	r.flavor = x86_THREAD_STATE64;
 	r.new_stateCnt = count;
 	memcpy(r.new_state, state, 4 * count);
 	return mach_msg(&r.Head, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-}
-
-static uint64_t state_word(const natural_t *state, int index)
-{
-	uint64_t v;
-
-	memcpy(&v, state + 2 * index, sizeof(v));
-	return v;
-}
-
-static void set_state_word(natural_t *state, int index, uint64_t v)
-{
-	memcpy(state + 2 * index, &v, sizeof(v));
-}
-
-/* The thread's registers, as thread_get_state reports them; rip 0 on failure. */
-static kern_return_t get_registers(mach_port_t thread, natural_t *state)
-{
-	mach_msg_type_number_t count = x86_THREAD_STATE64_COUNT;
-	kern_return_t kr = thread_get_state(thread, x86_THREAD_STATE64, state, &count);
-
-	return kr == KERN_SUCCESS && count != x86_THREAD_STATE64_COUNT ? KERN_FAILURE : kr;
-}
-
-static bool target_exited_cleanly(pid_t *child)
-{
-	int status = 0;
-	pid_t got = 0;
-
-	for (int waited = 0; waited < WAIT_MS && (got = waitpid(*child, &status, WNOHANG)) == 0; waited++)
-		pause_ms(1);
-	if (got != *child)
-		return false;
-	*child = -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static void drop_rights(mach_port_t thread, mach_port_t task)
@@ -332,24 +272,25 @@ TEST_F(dbg, bad_access_state_identity_reply_sets_registers)
 	EXPECT_EQ(FAULT_ADDRESS, (uint64_t)rq->code[1]);
 	ASSERT_EQ(x86_THREAD_STATE64, rq->flavor);
 	ASSERT_EQ(x86_THREAD_STATE64_COUNT, rq->old_stateCnt);
-	EXPECT_EQ((uintptr_t)debugger_fault_instruction, state_word(rq->old_state, STATE_RIP));
-	EXPECT_EQ(FAULT_ADDRESS, state_word(rq->old_state, STATE_RDI));
+	x86_thread_state64_t old, state;
+
+	memcpy(&old, rq->old_state, sizeof(old));
+	EXPECT_EQ((uintptr_t)debugger_fault_instruction, old.rip);
+	EXPECT_EQ(FAULT_ADDRESS, old.rdi);
 
 	/* The thread port shows the same registers while the thread waits for the answer. */
-	natural_t state[x86_THREAD_STATE64_COUNT];
-
-	ASSERT_EQ(KERN_SUCCESS, get_registers(rq->thread.name, state));
-	EXPECT_EQ(0, memcmp(state, rq->old_state, sizeof(state)));
+	ASSERT_EQ(KERN_SUCCESS, mt_get_state64(rq->thread.name, &state));
+	EXPECT_EQ(0, memcmp(&state, &old, sizeof(state)));
 	int32_t tid = 0;
 
 	EXPECT_EQ(0, dserver_rpc_tid_for_thread(rq->thread.name, &tid));
 	EXPECT_EQ(sh->tid, tid);
 
-	set_state_word(state, STATE_RIP, (uintptr_t)debugger_fault_resume);
-	set_state_word(state, STATE_RAX, DEBUGGER_MAGIC);
-	ASSERT_EQ(MACH_MSG_SUCCESS, reply_state(&rq->Head, x86_THREAD_STATE64, state, x86_THREAD_STATE64_COUNT));
+	state.rip = (uintptr_t)debugger_fault_resume;
+	state.rax = DEBUGGER_MAGIC;
+	ASSERT_EQ(MACH_MSG_SUCCESS, reply_state(&rq->Head, &state));
 	drop_rights(rq->thread.name, rq->task.name);
-	ASSERT_TRUE(wait_for(&sh->done, 1));
+	ASSERT_TRUE(mt_wait_for(&sh->done, 1, WAIT_MS));
 	EXPECT_EQ(DEBUGGER_MAGIC, sh->load_result[1]);
 	EXPECT_EQ(0, atomic_load(&sh->segv_runs));
 
@@ -357,15 +298,15 @@ TEST_F(dbg, bad_access_state_identity_reply_sets_registers)
 	atomic_store(&sh->go, 2);
 	ASSERT_EQ(MACH_MSG_SUCCESS, receive_exception(self->port, &m, WAIT_MS));
 	ASSERT_EQ(MACH_EXCEPTION_RAISE_STATE_IDENTITY_ID, rq->Head.msgh_id);
-	memcpy(state, rq->old_state, sizeof(state));
-	set_state_word(state, STATE_RIP, (uintptr_t)debugger_fault_resume);
-	set_state_word(state, STATE_RAX, DEBUGGER_MAGIC_2);
-	ASSERT_EQ(MACH_MSG_SUCCESS, reply_state(&rq->Head, x86_THREAD_STATE64, state, x86_THREAD_STATE64_COUNT));
+	memcpy(&state, rq->old_state, sizeof(state));
+	state.rip = (uintptr_t)debugger_fault_resume;
+	state.rax = DEBUGGER_MAGIC_2;
+	ASSERT_EQ(MACH_MSG_SUCCESS, reply_state(&rq->Head, &state));
 	drop_rights(rq->thread.name, rq->task.name);
-	ASSERT_TRUE(wait_for(&sh->done, 2));
+	ASSERT_TRUE(mt_wait_for(&sh->done, 2, WAIT_MS));
 	EXPECT_EQ(DEBUGGER_MAGIC_2, sh->load_result[2]);
 	EXPECT_EQ(0, atomic_load(&sh->segv_runs));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 /*
@@ -394,26 +335,23 @@ TEST_F(dbg, bad_access_default_thread_set_state)
 	EXPECT_EQ(KERN_INVALID_ADDRESS, rq->code[0]);
 	EXPECT_EQ((integer_t)FAULT_ADDRESS, rq->code[1]);
 
-	natural_t state[x86_THREAD_STATE64_COUNT];
+	x86_thread_state64_t state, back;
 
-	ASSERT_EQ(KERN_SUCCESS, get_registers(rq->thread.name, state));
-	EXPECT_EQ((uintptr_t)debugger_fault_instruction, state_word(state, STATE_RIP));
-	EXPECT_EQ(FAULT_ADDRESS, state_word(state, STATE_RDI));
-	set_state_word(state, STATE_RIP, (uintptr_t)debugger_fault_resume);
-	set_state_word(state, STATE_RAX, DEBUGGER_MAGIC);
-	ASSERT_EQ(KERN_SUCCESS, thread_set_state(rq->thread.name, x86_THREAD_STATE64, state,
-						 x86_THREAD_STATE64_COUNT));
+	ASSERT_EQ(KERN_SUCCESS, mt_get_state64(rq->thread.name, &state));
+	EXPECT_EQ((uintptr_t)debugger_fault_instruction, state.rip);
+	EXPECT_EQ(FAULT_ADDRESS, state.rdi);
+	state.rip = (uintptr_t)debugger_fault_resume;
+	state.rax = DEBUGGER_MAGIC;
+	ASSERT_EQ(KERN_SUCCESS, mt_set_state64(rq->thread.name, &state));
 	/* The new registers read back before the thread has resumed. */
-	natural_t back[x86_THREAD_STATE64_COUNT];
-
-	ASSERT_EQ(KERN_SUCCESS, get_registers(rq->thread.name, back));
-	EXPECT_EQ(DEBUGGER_MAGIC, state_word(back, STATE_RAX));
+	ASSERT_EQ(KERN_SUCCESS, mt_get_state64(rq->thread.name, &back));
+	EXPECT_EQ(DEBUGGER_MAGIC, back.rax);
 	ASSERT_EQ(MACH_MSG_SUCCESS, reply_plain(&rq->Head, KERN_SUCCESS));
 	drop_rights(rq->thread.name, rq->task.name);
-	ASSERT_TRUE(wait_for(&sh->done, 1));
+	ASSERT_TRUE(mt_wait_for(&sh->done, 1, WAIT_MS));
 	EXPECT_EQ(DEBUGGER_MAGIC, sh->load_result[1]);
 	EXPECT_EQ(0, atomic_load(&sh->segv_runs));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 /*
@@ -437,7 +375,7 @@ TEST_F(dbg, unhandled_bad_access_reaches_the_program_handler)
 	EXPECT_EQ(FAULT_ADDRESS, (uint64_t)m.mach_raise.code[1]);
 	ASSERT_EQ(MACH_MSG_SUCCESS, reply_plain(&m.head, KERN_FAILURE));
 	drop_rights(m.mach_raise.thread.name, m.mach_raise.task.name);
-	ASSERT_TRUE(wait_for(&sh->done, 1));
+	ASSERT_TRUE(mt_wait_for(&sh->done, 1, WAIT_MS));
 	EXPECT_EQ(HANDLER_MAGIC, sh->load_result[1]);
 	EXPECT_EQ(1, atomic_load(&sh->segv_runs));
 
@@ -446,7 +384,7 @@ TEST_F(dbg, unhandled_bad_access_reaches_the_program_handler)
 	ASSERT_EQ(MACH_MSG_SUCCESS, receive_exception(self->port, &m, WAIT_MS));
 	ASSERT_EQ(MACH_EXCEPTION_RAISE_ID, m.head.msgh_id);
 	mach_msg_destroy(&m.head);
-	ASSERT_TRUE(wait_for(&sh->done, 2));
+	ASSERT_TRUE(mt_wait_for(&sh->done, 2, WAIT_MS));
 	EXPECT_EQ(HANDLER_MAGIC, sh->load_result[2]);
 	EXPECT_EQ(2, atomic_load(&sh->segv_runs));
 
@@ -455,7 +393,7 @@ TEST_F(dbg, unhandled_bad_access_reaches_the_program_handler)
 	ASSERT_TRUE(run_round(3));
 	EXPECT_EQ(HANDLER_MAGIC, sh->load_result[3]);
 	EXPECT_EQ(3, atomic_load(&sh->segv_runs));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 /* sigexc off (§7.6): a software signal is not an exception, even with a port for EXC_SOFTWARE. */
@@ -471,7 +409,7 @@ TEST_F(dbg, software_signal_without_sigexc_is_delivered)
 	ASSERT_TRUE(run_round(1));
 	EXPECT_EQ(1, atomic_load(&sh->usr1_runs));
 	EXPECT_EQ(MACH_RCV_TIMED_OUT, receive_exception(self->port, &m, 100));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 #define NO_CHOICE (-1) /* the debugger does not call ptrace_thupdate */
@@ -502,7 +440,7 @@ static void soft_signal_round(struct __test_metadata *_metadata, FIXTURE_DATA(db
 		ASSERT_EQ(0, dserver_rpc_ptrace_thupdate(tid, choice));
 	ASSERT_EQ(MACH_MSG_SUCCESS, reply_plain(&rq->Head, KERN_SUCCESS));
 	drop_rights(rq->thread.name, rq->task.name);
-	ASSERT_TRUE(wait_for(&sh->done, round));
+	ASSERT_TRUE(mt_wait_for(&sh->done, round, WAIT_MS));
 }
 
 /*
@@ -539,7 +477,7 @@ TEST_F(dbg, software_signal_with_sigexc_goes_to_the_debugger)
 	soft_signal_round(_metadata, self, 4, DARWIN_SIGUSR2);
 	EXPECT_EQ(1, atomic_load(&sh->usr1_runs));
 	EXPECT_EQ(1, atomic_load(&sh->usr2_runs));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 /* W13: with sigexc on and no live exception port, the signal is delivered, not lost. */
@@ -559,7 +497,7 @@ TEST_F(dbg, software_signal_with_sigexc_and_a_dead_port_is_delivered)
 	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(mach_task_self(), self->port, MACH_PORT_RIGHT_RECEIVE, -1));
 	ASSERT_TRUE(run_round(2));
 	EXPECT_EQ(2, atomic_load(&sh->usr1_runs));
-	EXPECT_TRUE(target_exited_cleanly(&self->child));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
 }
 
 TEST_HARNESS_MAIN
