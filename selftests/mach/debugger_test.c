@@ -65,6 +65,7 @@ extern const char debugger_fault_resume[] __asm__("debugger_fault_resume");
 #define EXC_SOFT_SIGNAL 0x10003
 #define REPLY_ID_OFFSET 100
 #define WAIT_MS 10000 /* bound on any one wait: far above normal, far below the harness's limit */
+#define SETTLE_MS 100  /* long enough for a thread that is not held to finish its round */
 
 static struct test_server server;
 
@@ -346,7 +347,16 @@ TEST_F(dbg, bad_access_default_thread_set_state)
 	/* The new registers read back before the thread has resumed. */
 	ASSERT_EQ(KERN_SUCCESS, mt_get_state64(rq->thread.name, &back));
 	EXPECT_EQ(DEBUGGER_MAGIC, back.rax);
+	/*
+	 * §7.6 step 4, W14: suspending the thread from the handler returns at
+	 * once (the thread is parked in sigprocess), and the thread stays
+	 * stopped after the answer until it is resumed.
+	 */
+	ASSERT_EQ(KERN_SUCCESS, thread_suspend(rq->thread.name));
 	ASSERT_EQ(MACH_MSG_SUCCESS, reply_plain(&rq->Head, KERN_SUCCESS));
+	mt_pause_ms(SETTLE_MS);
+	EXPECT_EQ(0, atomic_load(&sh->done));
+	ASSERT_EQ(KERN_SUCCESS, thread_resume(rq->thread.name));
 	drop_rights(rq->thread.name, rq->task.name);
 	ASSERT_TRUE(mt_wait_for(&sh->done, 1, WAIT_MS));
 	EXPECT_EQ(DEBUGGER_MAGIC, sh->load_result[1]);
