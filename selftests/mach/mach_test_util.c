@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "mach_test_util.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -103,4 +104,62 @@ int64_t mt_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mt_pause_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+bool mt_wait_for(atomic_int *flag, int value, int timeout_ms)
+{
+	for (int64_t end = mt_now_ms() + timeout_ms; atomic_load(flag) < value;) {
+		if (mt_now_ms() >= end)
+			return false;
+		mt_pause_ms(1);
+	}
+	return true;
+}
+
+int mt_wait_timeout(pid_t *pid, int timeout_ms)
+{
+	int status;
+
+	for (int64_t end = mt_now_ms() + timeout_ms;;) {
+		pid_t got = waitpid(*pid, &status, WNOHANG);
+
+		if (got == *pid) {
+			*pid = -1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		if (got != 0 || mt_now_ms() >= end)
+			return -1;
+		mt_pause_ms(1);
+	}
+}
+
+void mt_stop_child(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = -1;
+}
+
+kern_return_t mt_get_state64(mach_port_t thread, x86_thread_state64_t *state)
+{
+	mach_msg_type_number_t count = x86_THREAD_STATE64_COUNT;
+	kern_return_t kr = thread_get_state(thread, x86_THREAD_STATE64, (thread_state_t)state, &count);
+
+	return kr == KERN_SUCCESS && count != x86_THREAD_STATE64_COUNT ? KERN_FAILURE : kr;
+}
+
+kern_return_t mt_set_state64(mach_port_t thread, const x86_thread_state64_t *state)
+{
+	x86_thread_state64_t copy = *state; /* thread_set_state takes a non-const state */
+
+	return thread_set_state(thread, x86_THREAD_STATE64, (thread_state_t)&copy, x86_THREAD_STATE64_COUNT);
 }

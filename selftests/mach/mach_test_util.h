@@ -8,6 +8,8 @@
 #define DSERVER_MACH_TEST_UTIL_H
 
 #include <mach/mach.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -54,5 +56,19 @@ mach_port_t mt_right_from(pid_t pid, mach_port_name_t name, mach_msg_type_name_t
 int mt_wait(pid_t pid);
 /* Milliseconds on the monotonic clock. */
 int64_t mt_now_ms(void);
+/* thread_get_state / thread_set_state with x86_THREAD_STATE64; a short state is KERN_FAILURE. */
+kern_return_t mt_get_state64(mach_port_t thread, x86_thread_state64_t *state);
+kern_return_t mt_set_state64(mach_port_t thread, const x86_thread_state64_t *state);
+/* Sleeps ms milliseconds. */
+void mt_pause_ms(int ms);
+/* Polls until *flag >= value (a flag in memory shared with a child); false after timeout_ms. */
+bool mt_wait_for(atomic_int *flag, int value, int timeout_ms);
+/*
+ * Like mt_wait, but gives up after timeout_ms: -1 then, and the child is
+ * left running. A reaped child's *pid becomes -1.
+ */
+int mt_wait_timeout(pid_t *pid, int timeout_ms);
+/* Kills and reaps *pid if it is still a child (> 0); then *pid is -1. */
+void mt_stop_child(pid_t *pid);
 
 #endif

@@ -190,7 +190,8 @@ kern_return_t ipc_right_delta(struct ipc_space *space, mach_port_name_t name, st
 		{
 			struct ipc_port *port = entry_port(entry);
 
-			ipc_port_reference(port); /* the entry's goes first */
+			/* Held across the entry's removal; the send-once notification may outlive it. */
+			ipc_port_reference(port);
 			dnrequest_deleted(entry, name);
 			ipc_entry_dealloc(space, name, entry);
 			ipc_port_release_send_once(port);
