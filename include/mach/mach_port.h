@@ -22,6 +22,7 @@
 #include <mach/mach_types.h>
 #include <mach/message.h>
 #include <mach/port.h>
+#include <mach_debug/mach_debug_types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -150,6 +151,26 @@ extern kern_return_t mach_port_is_connection_for_service(ipc_space_t task,
 extern kern_return_t mach_port_get_service_port_info(ipc_space_read_t task,
 						     mach_port_name_t name,
 						     mach_service_port_info_data_t *sp_info_out);
+
+/*
+ * Debugging (mach_port_debug_mig.c). space_info returns every entry of the
+ * table, free ones included, as an out-of-line array (release it with
+ * vm_deallocate), and an always empty tree array.
+ */
+extern kern_return_t mach_port_space_info(ipc_space_read_t space, ipc_info_space_t *space_info,
+					  ipc_info_name_array_t *table_info,
+					  mach_msg_type_number_t *table_infoCnt,
+					  ipc_info_tree_name_array_t *tree_info,
+					  mach_msg_type_number_t *tree_infoCnt);
+extern kern_return_t mach_port_space_basic_info(ipc_space_inspect_t task,
+						ipc_info_space_basic_t *basic_info);
+/* XNU's IKOT_* number of what a send or receive right stands for; the address is always 0. */
+extern kern_return_t mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
+				       natural_t *object_type, mach_vm_address_t *object_addr);
+extern kern_return_t mach_port_kobject_description(ipc_space_read_t task, mach_port_name_t name,
+						   natural_t *object_type,
+						   mach_vm_address_t *object_addr,
+						   kobject_description_t description);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,8 @@ enum ipc_object_kind { IOT_PORT = 1, IOT_PORT_SET = 2 };
 struct ipc_object {
 	uint32_t kind;
 	uint32_t refs;
+	/* A number naming the object to debugging calls (mach_port_space_info), never its address. */
+	uint32_t serial;
 };
 
 /* Threads waiting on an object, in arrival order (linked through the thread). */
@@ -140,6 +142,8 @@ struct ipc_space {
 };
 
 /* ---- object references (ipc_object.c) ---- */
+/* A new port or port set: its kind, its serial number, and the object counts. */
+void ipc_object_init(struct ipc_object *object, enum ipc_object_kind kind);
 void ipc_object_reference(struct ipc_object *object);
 void ipc_object_release(struct ipc_object *object);
 static inline struct ipc_port *ipc_port_of(struct ipc_object *object)

@@ -676,7 +676,7 @@ static kern_return_t copyout_descriptor(struct xnu_thread *receiver, struct kmsg
 	return mr;
 }
 
-static void write_trailer(uint8_t *p, uint32_t trailer_size, const struct ipc_kmsg *kmsg,
+void ipc_kmsg_write_trailer(uint8_t *p, uint32_t trailer_size, const struct ipc_kmsg *kmsg,
 			  const struct ipc_port *port)
 {
 	uint8_t full[MAX_TRAILER_SIZE] = { 0 };
@@ -729,7 +729,7 @@ static kern_return_t write_message(struct xnu_thread *thread, struct ipc_kmsg *k
 	}
 	memcpy(out + offset, kmsg->inline_data, kmsg->inline_size);
 	if (trailer_size)
-		write_trailer(out + size, trailer_size, kmsg, port);
+		ipc_kmsg_write_trailer(out + size, trailer_size, kmsg, port);
 	ipc_kmsg_destroy(kmsg);
 
 	int err = host_copyout(task, address, out, size + trailer_size);

@@ -99,5 +99,8 @@ kern_return_t ipc_kmsg_copyout(struct xnu_thread *receiver, struct ipc_kmsg *kms
 kern_return_t ipc_kmsg_copyout_pseudo(struct xnu_thread *sender, struct ipc_kmsg *kmsg, uint64_t address);
 /* The trailer size the receive options ask for. */
 uint32_t ipc_kmsg_trailer_size(mach_msg_option_t option);
+/* The first trailer_size bytes of the message's trailer as received from port (NULL: no context). */
+void ipc_kmsg_write_trailer(uint8_t *p, uint32_t trailer_size, const struct ipc_kmsg *kmsg,
+			    const struct ipc_port *port);
 
 #endif

@@ -6,6 +6,16 @@
 
 uint64_t ipc_port_live_count;
 uint64_t ipc_object_count;
+static uint32_t last_serial;
+
+void ipc_object_init(struct ipc_object *object, enum ipc_object_kind kind)
+{
+	object->kind = kind;
+	object->serial = ++last_serial;
+	if (!object->serial) /* 0 stands for no object */
+		object->serial = ++last_serial;
+	ipc_object_count++;
+}
 
 void ipc_object_reference(struct ipc_object *object)
 {

@@ -17,10 +17,9 @@ struct ipc_port *ipc_port_alloc_raw(void)
 
 	if (!port)
 		return NULL;
-	port->object.kind = IOT_PORT;
+	ipc_object_init(&port->object, IOT_PORT);
 	port->active = true;
 	port->qlimit = MACH_PORT_QLIMIT_DEFAULT;
-	ipc_object_count++;
 	ipc_port_live_count++;
 	return port;
 }

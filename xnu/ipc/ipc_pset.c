@@ -11,14 +11,13 @@
 static kern_return_t pset_enter(struct ipc_space *space, struct ipc_pset *pset, mach_port_name_t name,
 				struct ipc_entry *entry)
 {
-	pset->object.kind = IOT_PORT_SET;
+	ipc_object_init(&pset->object, IOT_PORT_SET);
 	pset->object.refs = 1; /* the entry's */
 	pset->active = true;
 	pset->space = space;
 	pset->name = name;
 	entry->object = &pset->object;
 	entry->type = MACH_PORT_TYPE_PORT_SET;
-	ipc_object_count++;
 	return KERN_SUCCESS;
 }
 

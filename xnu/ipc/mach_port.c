@@ -134,8 +134,7 @@ kern_return_t mach_port_type(struct ipc_space *space, mach_port_name_t name, mac
 	return KERN_SUCCESS;
 }
 
-/* The port behind a receive right, or an error for mach_port_* calls. */
-static kern_return_t lookup_receive(struct ipc_space *space, mach_port_name_t name, struct ipc_port **portp)
+kern_return_t ipc_port_translate_receive(struct ipc_space *space, mach_port_name_t name, struct ipc_port **portp)
 {
 	struct ipc_entry *entry;
 
@@ -171,7 +170,7 @@ kern_return_t mach_port_move_member(struct ipc_space *space, mach_port_name_t me
 
 	if (after == MACH_PORT_DEAD)
 		return KERN_INVALID_RIGHT;
-	if ((kr = lookup_receive(space, member, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, member, &port)) != KERN_SUCCESS)
 		return kr;
 	if (after != MACH_PORT_NULL && (kr = lookup_pset(space, after, &pset)) != KERN_SUCCESS)
 		return kr;
@@ -199,7 +198,7 @@ kern_return_t mach_port_insert_member(struct ipc_space *space, mach_port_name_t 
 
 	if (!MACH_PORT_VALID(name) || !MACH_PORT_VALID(psname))
 		return KERN_INVALID_RIGHT;
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	if ((kr = lookup_pset(space, psname, &pset)) != KERN_SUCCESS)
 		return kr;
@@ -214,7 +213,7 @@ kern_return_t mach_port_extract_member(struct ipc_space *space, mach_port_name_t
 
 	if (!MACH_PORT_VALID(name) || !MACH_PORT_VALID(psname))
 		return KERN_INVALID_RIGHT;
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	if ((kr = lookup_pset(space, psname, &pset)) != KERN_SUCCESS)
 		return kr;
@@ -301,7 +300,7 @@ kern_return_t mach_port_get_attributes(struct ipc_space *space, mach_port_name_t
 		*count = flavor == MACH_PORT_LIMITS_INFO ? 0 : 1;
 		return KERN_SUCCESS;
 	}
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	memset(info, 0, need * sizeof(*info));
 	switch (flavor) {
@@ -337,7 +336,7 @@ kern_return_t mach_port_set_attributes(struct ipc_space *space, mach_port_name_t
 			return KERN_FAILURE;
 		if (info[0] > MACH_PORT_QLIMIT_MAX)
 			return KERN_INVALID_VALUE;
-		if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 			return kr;
 		port->qlimit = info[0];
 		/* A larger queue may have room for blocked senders now. */
@@ -346,12 +345,12 @@ kern_return_t mach_port_set_attributes(struct ipc_space *space, mach_port_name_t
 	case MACH_PORT_DNREQUESTS_SIZE:
 		if (count < 1)
 			return KERN_FAILURE;
-		return lookup_receive(space, name, &port);
+		return ipc_port_translate_receive(space, name, &port);
 	case MACH_PORT_TEMPOWNER:
 	case MACH_PORT_IMPORTANCE_RECEIVER:
 	case MACH_PORT_DENAP_RECEIVER:
 		/* Accepted; dserver keeps no importance state. */
-		if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 			return kr;
 		return port->kotype != IKOT_NONE || port->special_reply ? KERN_INVALID_ARGUMENT : KERN_SUCCESS;
 	default:
@@ -362,7 +361,7 @@ kern_return_t mach_port_set_attributes(struct ipc_space *space, mach_port_name_t
 kern_return_t mach_port_get_context(struct ipc_space *space, mach_port_name_t name, uint64_t *context)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -374,7 +373,7 @@ kern_return_t mach_port_get_context(struct ipc_space *space, mach_port_name_t na
 kern_return_t mach_port_set_context(struct ipc_space *space, mach_port_name_t name, uint64_t context)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -387,7 +386,7 @@ kern_return_t mach_port_set_context(struct ipc_space *space, mach_port_name_t na
 kern_return_t mach_port_set_mscount(struct ipc_space *space, mach_port_name_t name, mach_port_mscount_t mscount)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr == KERN_SUCCESS)
 		port->mscount = mscount;
@@ -397,7 +396,7 @@ kern_return_t mach_port_set_mscount(struct ipc_space *space, mach_port_name_t na
 kern_return_t mach_port_set_seqno(struct ipc_space *space, mach_port_name_t name, mach_port_seqno_t seqno)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr == KERN_SUCCESS)
 		port->seqno = seqno;
@@ -417,7 +416,7 @@ kern_return_t mach_port_guard_with_flags(struct ipc_space *space, mach_port_name
 
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	if (port->context)
 		return KERN_INVALID_ARGUMENT;
@@ -434,7 +433,7 @@ kern_return_t mach_port_swap_guard(struct ipc_space *space, mach_port_name_t nam
 				   uint64_t new_guard)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -456,7 +455,7 @@ kern_return_t mach_port_assert_attributes(struct ipc_space *space, mach_port_nam
 		return KERN_INVALID_ARGUMENT;
 	if (count < MACH_PORT_GUARD_INFO_COUNT)
 		return KERN_FAILURE;
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	memcpy(&guard, info, sizeof(guard));
 	/* Only a strict guard can be asserted: the others may change under the caller. */
@@ -469,7 +468,7 @@ kern_return_t mach_port_dnrequest_info(struct ipc_space *space, mach_port_name_t
 				       uint32_t *used)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -499,7 +498,7 @@ kern_return_t mach_port_allocate_full(struct ipc_space *space, mach_port_right_t
 kern_return_t mach_port_unguard(struct ipc_space *space, mach_port_name_t name, uint64_t guard)
 {
 	struct ipc_port *port;
-	kern_return_t kr = lookup_receive(space, name, &port);
+	kern_return_t kr = ipc_port_translate_receive(space, name, &port);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -550,7 +549,7 @@ kern_return_t mach_port_destruct(struct ipc_space *space, mach_port_name_t name,
 
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
-	if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 		return kr;
 	entry = ipc_entry_lookup(space, name);
 	if (srdelta && !(entry->type & MACH_PORT_TYPE_SEND))
@@ -655,7 +654,7 @@ kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_
 	case MACH_NOTIFY_PORT_DESTROYED:
 		if (sync != 0)
 			return KERN_INVALID_VALUE;
-		if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 			return kr;
 		if (port->kotype != IKOT_NONE || port->special_reply)
 			return KERN_INVALID_RIGHT;
@@ -666,7 +665,7 @@ kern_return_t mach_port_request_notification(struct ipc_space *space, mach_port_
 		return KERN_SUCCESS;
 
 	case MACH_NOTIFY_NO_SENDERS:
-		if ((kr = lookup_receive(space, name, &port)) != KERN_SUCCESS)
+		if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
 			return kr;
 		swap_request(&port->nsrequest, notify, previous);
 		/* Already no senders since the count asked about: tell at once. */

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <mach_debug/ipc_info.h>
+
 #include "ipc_internal.h"
 
 /* The most words any flavor of mach_port_get_attributes fills. */
@@ -61,5 +63,23 @@ kern_return_t mach_port_insert_right(struct ipc_space *space, mach_port_name_t n
 /* Both arrays malloc'ed; the caller frees them. */
 kern_return_t mach_port_names(struct ipc_space *space, mach_port_name_t **names, mach_port_type_t **types,
 			      uint32_t *count);
+
+/* The port behind a receive right: KERN_INVALID_RIGHT (also for NULL/DEAD) or KERN_INVALID_NAME. */
+kern_return_t ipc_port_translate_receive(struct ipc_space *space, mach_port_name_t name, struct ipc_port **portp);
+
+/* ---- looking without changing anything (mach_port_debug.c) ---- */
+/* *seqno: the message asked for (0: the first), then its number; *trailer_size: room, then size. */
+kern_return_t mach_port_peek(struct ipc_space *space, mach_port_name_t name, mach_msg_trailer_type_t trailer_type,
+			     mach_port_seqno_t *seqno, mach_msg_size_t *size, mach_msg_id_t *id, uint8_t *trailer,
+			     uint32_t *trailer_size);
+/* *table (malloc'ed, the caller frees it) has every entry of the table, free ones included. */
+kern_return_t mach_port_space_info(struct ipc_space *space, ipc_info_space_t *info, ipc_info_name_t **table,
+				   uint32_t *count);
+void mach_port_space_basic_info(struct ipc_space *space, ipc_info_space_basic_t *info);
+/* XNU's IKOT_* number of what a send or receive right stands for. */
+kern_return_t mach_port_kobject(struct ipc_space *space, mach_port_name_t name, natural_t *type);
+kern_return_t mach_port_is_connection_for_service(struct ipc_space *space, mach_port_name_t connection,
+						  mach_port_name_t service);
+kern_return_t mach_port_get_service_port_info(struct ipc_space *space, mach_port_name_t name);
 
 #endif

@@ -17,6 +17,7 @@
 #include "../ipc/ipc_kmsg.h"
 #include "../ipc/mach_port.h"
 #include "kern_internal.h"
+#include "mig_server.h"
 
 #define MACH_PORT_SUBSYSTEM 3200
 #define NDR_SIZE IPC_NDR_SIZE
@@ -451,6 +452,23 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 	}
 }
 
+/*
+ * A routine sent to a port that is not a live task's: XNU's *_from_user
+ * variants (which take any port) answer KERN_INVALID_ARGUMENT, the others
+ * find no space and answer KERN_INVALID_TASK.
+ */
+static kern_return_t no_space_answer(int routine)
+{
+	switch (routine) {
+	case 11: /* mach_port_get_set_status */
+	case 17: /* mach_port_get_attributes */
+	case 28: /* mach_port_get_context */
+		return KERN_INVALID_ARGUMENT;
+	default:
+		return KERN_INVALID_TASK;
+	}
+}
+
 void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 {
 	struct ipc_port *port = kmsg->dest;
@@ -470,10 +488,14 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 	if (routine >= 0 && routine < 100) {
 		rq.task = port->kotype == IKOT_TASK ? port->kobject : NULL;
 		rq.space = rq.task && rq.task->active ? rq.task->space : NULL;
-		if (!rq.space)
-			kr = KERN_INVALID_TASK;
-		else
-			kr = serve_mach_port(&rq, routine);
+		struct mig_call call = {
+			.request = kmsg, .sender = sender, .routine = routine, .args = rq.args, .args_size = rq.args_size,
+		};
+
+		kr = mach_port_debug_server(&call, rq.space);
+		rq.reply = call.reply;
+		if (kr == MIG_BAD_ID)
+			kr = rq.space ? serve_mach_port(&rq, routine) : no_space_answer(routine);
 	}
 	if (kr != KERN_SUCCESS && kr != MIG_NO_REPLY) {
 		if (rq.reply)

@@ -59,5 +59,11 @@ kern_return_t mig_exception_ports(struct mig_call *call, struct exception_action
 kern_return_t task_server(struct mig_call *call, struct xnu_task *task);
 kern_return_t thread_act_server(struct mig_call *call, struct xnu_thread *thread);
 kern_return_t host_priv_server(struct mig_call *call);
+/*
+ * The mach_port routines that look at a space (mach_port_debug_server.c);
+ * space is NULL when the port is not a live task's. MIG_BAD_ID for the
+ * routines it does not serve.
+ */
+kern_return_t mach_port_debug_server(struct mig_call *call, struct ipc_space *space);
 
 #endif
