@@ -190,7 +190,9 @@ kern_return_t mach_port_move_member(struct ipc_space *space, mach_port_name_t me
 	return ipc_pset_add(pset, port);
 }
 
-kern_return_t mach_port_insert_member(struct ipc_space *space, mach_port_name_t name, mach_port_name_t psname)
+/* insert_member / extract_member: the receive right `name` and the set `psname`, then op. */
+static kern_return_t member_op(struct ipc_space *space, mach_port_name_t name, mach_port_name_t psname,
+			       kern_return_t (*op)(struct ipc_pset *pset, struct ipc_port *port))
 {
 	struct ipc_port *port;
 	struct ipc_pset *pset;
@@ -202,22 +204,17 @@ kern_return_t mach_port_insert_member(struct ipc_space *space, mach_port_name_t 
 		return kr;
 	if ((kr = lookup_pset(space, psname, &pset)) != KERN_SUCCESS)
 		return kr;
-	return ipc_pset_add(pset, port);
+	return op(pset, port);
+}
+
+kern_return_t mach_port_insert_member(struct ipc_space *space, mach_port_name_t name, mach_port_name_t psname)
+{
+	return member_op(space, name, psname, ipc_pset_add);
 }
 
 kern_return_t mach_port_extract_member(struct ipc_space *space, mach_port_name_t name, mach_port_name_t psname)
 {
-	struct ipc_port *port;
-	struct ipc_pset *pset;
-	kern_return_t kr;
-
-	if (!MACH_PORT_VALID(name) || !MACH_PORT_VALID(psname))
-		return KERN_INVALID_RIGHT;
-	if ((kr = ipc_port_translate_receive(space, name, &port)) != KERN_SUCCESS)
-		return kr;
-	if ((kr = lookup_pset(space, psname, &pset)) != KERN_SUCCESS)
-		return kr;
-	return ipc_pset_remove(pset, port);
+	return member_op(space, name, psname, ipc_pset_remove);
 }
 
 kern_return_t mach_port_get_set_status(struct ipc_space *space, mach_port_name_t name,

@@ -21,68 +21,33 @@
 
 #define MACH_PORT_SUBSYSTEM 3200
 #define NDR_SIZE IPC_NDR_SIZE
-#define REPLY_ID_OFFSET 100
 
+/* A mach_port request: the MIG call, and the space the task port stands for. */
 struct mig_request {
-	struct ipc_kmsg *kmsg;
-	struct xnu_task *task;       /* the task the port stands for */
+	struct mig_call call;
+	struct xnu_task *task;
 	struct ipc_space *space;
-	const uint8_t *args;         /* after the NDR record */
-	uint32_t args_size;
-	struct ipc_kmsg *reply;      /* built by the routine on success */
 };
 
 static uint32_t arg32(const struct mig_request *rq, uint32_t offset)
 {
-	uint32_t v = 0;
-
-	if (offset + 4 <= rq->args_size)
-		memcpy(&v, rq->args + offset, 4);
-	return v;
+	return mig_arg32(&rq->call, offset);
 }
 
 static uint64_t arg64(const struct mig_request *rq, uint32_t offset)
 {
 	uint64_t v = 0;
 
-	if (offset + 8 <= rq->args_size)
-		memcpy(&v, rq->args + offset, 8);
+	if (offset + 8 <= rq->call.args_size)
+		memcpy(&v, rq->call.args + offset, 8);
 	return v;
-}
-
-/* A reply message addressed to the request's reply right, or NULL if it has none. */
-static struct ipc_kmsg *reply_alloc(struct ipc_kmsg *request, uint32_t inline_size, uint32_t desc_count)
-{
-	if (!IO_VALID(request->reply))
-		return NULL;
-	struct ipc_kmsg *reply = ipc_kmsg_alloc(inline_size, desc_count);
-
-	if (!reply)
-		return NULL;
-	reply->dest = ipc_port_of(request->reply);
-	reply->bits = MACH_MSGH_BITS(MACH_MSGH_BITS_LOCAL(request->bits), 0);
-	reply->id = request->id + REPLY_ID_OFFSET;
-	reply->kernel_sent = true;
-	request->reply = NULL;
-	return reply;
-}
-
-/* A simple reply: NDR, RetCode, then `size` bytes of outputs. */
-static uint8_t *simple_reply(struct mig_request *rq, kern_return_t kr, uint32_t size)
-{
-	rq->reply = reply_alloc(rq->kmsg, NDR_SIZE + 4 + size, 0);
-	if (!rq->reply)
-		return NULL;
-	memcpy(rq->reply->inline_data, ipc_ndr_record, NDR_SIZE);
-	memcpy(rq->reply->inline_data + NDR_SIZE, &kr, 4);
-	return rq->reply->inline_data + NDR_SIZE + 4;
 }
 
 static kern_return_t reply_u32(struct mig_request *rq, kern_return_t kr, uint32_t value)
 {
 	if (kr != KERN_SUCCESS)
 		return kr;
-	uint8_t *out = simple_reply(rq, KERN_SUCCESS, 4);
+	uint8_t *out = mig_reply_simple(&rq->call, 4);
 
 	if (out)
 		memcpy(out, &value, 4);
@@ -92,23 +57,22 @@ static kern_return_t reply_u32(struct mig_request *rq, kern_return_t kr, uint32_
 static kern_return_t reply_none(struct mig_request *rq, kern_return_t kr)
 {
 	if (kr == KERN_SUCCESS)
-		simple_reply(rq, KERN_SUCCESS, 0);
+		mig_reply_simple(&rq->call, 0);
 	return kr;
 }
 
 /* A reply carrying OOL arrays (each count words) and then NDR + the counts. */
 static kern_return_t reply_ool_arrays(struct mig_request *rq, uint32_t **arrays, uint32_t narrays, uint32_t count)
 {
-	rq->reply = reply_alloc(rq->kmsg, NDR_SIZE + 4 * narrays, narrays);
-	if (!rq->reply) {
+	struct ipc_kmsg *reply = mig_reply_complex(&rq->call, narrays, NDR_SIZE + 4 * narrays);
+
+	if (!reply) {
 		for (uint32_t i = 0; i < narrays; i++)
 			free(arrays[i]);
 		return KERN_SUCCESS;
 	}
-	rq->reply->bits |= MACH_MSGH_BITS_COMPLEX;
-	memcpy(rq->reply->inline_data, ipc_ndr_record, NDR_SIZE);
 	for (uint32_t i = 0; i < narrays; i++) {
-		struct kmsg_desc *d = &rq->reply->descs[i];
+		struct kmsg_desc *d = &reply->descs[i];
 
 		d->type = MACH_MSG_OOL_DESCRIPTOR;
 		d->copy = MACH_MSG_VIRTUAL_COPY;
@@ -119,7 +83,7 @@ static kern_return_t reply_ool_arrays(struct mig_request *rq, uint32_t **arrays,
 		} else {
 			free(arrays[i]);
 		}
-		memcpy(rq->reply->inline_data + NDR_SIZE + 4 * i, &count, 4);
+		memcpy(reply->inline_data + NDR_SIZE + 4 * i, &count, 4);
 	}
 	return KERN_SUCCESS;
 }
@@ -127,23 +91,23 @@ static kern_return_t reply_ool_arrays(struct mig_request *rq, uint32_t **arrays,
 /* A complex reply with one port descriptor. */
 static kern_return_t reply_port(struct mig_request *rq, struct ipc_object *object, mach_msg_type_name_t type)
 {
-	rq->reply = reply_alloc(rq->kmsg, 0, 1);
-	if (!rq->reply) {
+	struct ipc_kmsg *reply = mig_reply_complex(&rq->call, 1, 0);
+
+	if (!reply) {
 		if (IO_VALID(object))
 			ipc_object_destroy(object, type);
 		return KERN_SUCCESS;
 	}
-	rq->reply->bits |= MACH_MSGH_BITS_COMPLEX;
-	rq->reply->descs[0].type = MACH_MSG_PORT_DESCRIPTOR;
-	rq->reply->descs[0].disposition = (uint8_t)type;
-	rq->reply->descs[0].object = object;
+	reply->descs[0].type = MACH_MSG_PORT_DESCRIPTOR;
+	reply->descs[0].disposition = (uint8_t)type;
+	reply->descs[0].object = object;
 	return KERN_SUCCESS;
 }
 
 /* The request's port descriptor, taken out of the request. */
 static struct ipc_object *take_port(struct mig_request *rq, mach_msg_type_name_t *type)
 {
-	struct ipc_kmsg *k = rq->kmsg;
+	struct ipc_kmsg *k = rq->call.request;
 
 	if (!(k->bits & MACH_MSGH_BITS_COMPLEX) || k->desc_count != 1 || k->descs[0].type != MACH_MSG_PORT_DESCRIPTOR)
 		return NULL;
@@ -154,14 +118,10 @@ static struct ipc_object *take_port(struct mig_request *rq, mach_msg_type_name_t
 	return object;
 }
 
-/* A simple request with exactly args_size bytes of arguments (MIG sends no NDR for none). */
+/* A simple request with exactly args_size bytes of arguments. */
 static bool is_simple(const struct mig_request *rq, uint32_t args_size)
 {
-	if (rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX)
-		return false;
-	if (args_size == 0)
-		return rq->kmsg->inline_size == 0 || rq->kmsg->inline_size == NDR_SIZE;
-	return rq->kmsg->inline_size == NDR_SIZE + args_size;
+	return mig_request_is(&rq->call, 0, args_size);
 }
 
 static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
@@ -240,7 +200,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		struct ipc_object *notify = take_port(rq, &type);
 		struct ipc_port *previous;
 
-		if (rq->args_size != 12 || (IO_VALID(notify) && type != MACH_MSG_TYPE_PORT_SEND_ONCE)) {
+		if (rq->call.args_size != 12 || (IO_VALID(notify) && type != MACH_MSG_TYPE_PORT_SEND_ONCE)) {
 			if (IO_VALID(notify))
 				ipc_object_destroy(notify, type);
 			return MIG_BAD_ARGUMENTS;
@@ -260,7 +220,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		mach_msg_type_name_t type = 0;
 		struct ipc_object *poly = take_port(rq, &type);
 
-		if (rq->args_size != 4)
+		if (rq->call.args_size != 4)
 			kr = MIG_BAD_ARGUMENTS;
 		else if (!IO_VALID(poly))
 			kr = MACH_PORT_VALID(arg32(rq, 0)) ? KERN_INVALID_CAPABILITY : KERN_INVALID_VALUE;
@@ -301,7 +261,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		kr = mach_port_get_attributes(space, arg32(rq, 0), (int32_t)arg32(rq, 4), info, &count);
 		if (kr != KERN_SUCCESS)
 			return kr;
-		uint8_t *out = simple_reply(rq, KERN_SUCCESS, 4 + 4 * count);
+		uint8_t *out = mig_reply_simple(&rq->call, 4 + 4 * count);
 
 		if (out) {
 			memcpy(out, &count, 4);
@@ -339,7 +299,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 			return MIG_BAD_ARGUMENTS;
 		if ((kr = mach_port_get_context(space, arg32(rq, 0), &context)) != KERN_SUCCESS)
 			return kr;
-		uint8_t *out = simple_reply(rq, KERN_SUCCESS, 8);
+		uint8_t *out = mig_reply_simple(&rq->call, 8);
 
 		if (out)
 			memcpy(out, &context, 8);
@@ -350,12 +310,12 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 			return MIG_BAD_ARGUMENTS;
 		return reply_none(rq, mach_port_set_context(space, arg32(rq, 0), arg64(rq, 4)));
 	case 31: { /* mach_port_construct: the options travel out of line */
-		struct kmsg_desc *d = rq->kmsg->desc_count == 1 ? &rq->kmsg->descs[0] : NULL;
+		struct kmsg_desc *d = rq->call.request->desc_count == 1 ? &rq->call.request->descs[0] : NULL;
 		struct mach_port_options options;
 		mach_port_name_t name;
 
-		if (!(rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || !d || d->type != MACH_MSG_OOL_DESCRIPTOR ||
-		    d->ool.size < sizeof(options) || rq->args_size != 8)
+		if (!(rq->call.request->bits & MACH_MSGH_BITS_COMPLEX) || !d || d->type != MACH_MSG_OOL_DESCRIPTOR ||
+		    d->ool.size < sizeof(options) || rq->call.args_size != 8)
 			return MIG_BAD_ARGUMENTS;
 		memcpy(&options, d->ool.data, sizeof(options));
 		kr = mach_port_construct(space, &options, arg64(rq, 0), &name);
@@ -386,7 +346,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 			mach_msg_type_name_t type = 0;
 			struct ipc_object *proto = take_port(rq, &type);
 
-			if (!(rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || rq->args_size != 16) {
+			if (!(rq->call.request->bits & MACH_MSGH_BITS_COMPLEX) || rq->call.args_size != 16) {
 				if (IO_VALID(proto))
 					ipc_object_destroy(proto, type);
 				return MIG_BAD_ARGUMENTS;
@@ -396,12 +356,12 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 				ipc_object_destroy(proto, type);
 			name = arg32(rq, 12);
 		}
-		memcpy(&qos, rq->args + 4, sizeof(qos));
+		memcpy(&qos, rq->call.args + 4, sizeof(qos));
 		if (routine == 19 && qos.name)
 			return KERN_INVALID_ARGUMENT;
 		if ((kr = mach_port_allocate_full(space, arg32(rq, 0), has_proto, &qos, &name)) != KERN_SUCCESS)
 			return kr;
-		uint8_t *out = simple_reply(rq, KERN_SUCCESS, sizeof(qos) + 4);
+		uint8_t *out = mig_reply_simple(&rq->call, sizeof(qos) + 4);
 
 		if (out) {
 			memcpy(out, &qos, sizeof(qos));
@@ -416,7 +376,7 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 			return MIG_BAD_ARGUMENTS;
 		if ((kr = mach_port_dnrequest_info(space, arg32(rq, 0), &total, &used)) != KERN_SUCCESS)
 			return kr;
-		uint8_t *out = simple_reply(rq, KERN_SUCCESS, 8);
+		uint8_t *out = mig_reply_simple(&rq->call, 8);
 
 		if (out) {
 			memcpy(out, &total, 4);
@@ -437,10 +397,10 @@ static kern_return_t serve_mach_port(struct mig_request *rq, int routine)
 		uint32_t info[MACH_PORT_INFO_MAX_COUNT] = { 0 };
 		uint32_t count = arg32(rq, 8);
 
-		if ((rq->kmsg->bits & MACH_MSGH_BITS_COMPLEX) || count > MACH_PORT_INFO_MAX_COUNT ||
-		    rq->args_size != 12 + 4 * count)
+		if ((rq->call.request->bits & MACH_MSGH_BITS_COMPLEX) || count > MACH_PORT_INFO_MAX_COUNT ||
+		    rq->call.args_size != 12 + 4 * count)
 			return MIG_BAD_ARGUMENTS;
-		memcpy(info, rq->args + 12, 4 * count);
+		memcpy(info, rq->call.args + 12, 4 * count);
 		if (routine == 42)
 			kr = mach_port_assert_attributes(space, arg32(rq, 0), (int32_t)arg32(rq, 4), info, count);
 		else
@@ -472,7 +432,7 @@ static kern_return_t no_space_answer(int routine)
 void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 {
 	struct ipc_port *port = kmsg->dest;
-	struct mig_request rq = { .kmsg = kmsg };
+	struct mig_request rq = { .call = { .request = kmsg, .sender = sender } };
 	kern_return_t kr = MIG_BAD_ID;
 
 	if (mig_subsystems_server(kmsg, sender))
@@ -480,30 +440,16 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg, struct xnu_thread *sender)
 	port->seqno++;
 	/* The arguments follow the NDR record, which MIG puts after the descriptors. */
 	if (kmsg->inline_size >= NDR_SIZE) {
-		rq.args = kmsg->inline_data + NDR_SIZE;
-		rq.args_size = kmsg->inline_size - NDR_SIZE;
+		rq.call.args = kmsg->inline_data + NDR_SIZE;
+		rq.call.args_size = kmsg->inline_size - NDR_SIZE;
 	}
-	int routine = kmsg->id - MACH_PORT_SUBSYSTEM;
-
-	if (routine >= 0 && routine < 100) {
+	rq.call.routine = kmsg->id - MACH_PORT_SUBSYSTEM;
+	if (rq.call.routine >= 0 && rq.call.routine < 100) {
 		rq.task = port->kotype == IKOT_TASK ? port->kobject : NULL;
 		rq.space = rq.task && rq.task->active ? rq.task->space : NULL;
-		struct mig_call call = {
-			.request = kmsg, .sender = sender, .routine = routine, .args = rq.args, .args_size = rq.args_size,
-		};
-
-		kr = mach_port_debug_server(&call, rq.space);
-		rq.reply = call.reply;
+		kr = mach_port_debug_server(&rq.call, rq.space);
 		if (kr == MIG_BAD_ID)
-			kr = rq.space ? serve_mach_port(&rq, routine) : no_space_answer(routine);
+			kr = rq.space ? serve_mach_port(&rq, rq.call.routine) : no_space_answer(rq.call.routine);
 	}
-	if (kr != KERN_SUCCESS && kr != MIG_NO_REPLY) {
-		if (rq.reply)
-			ipc_kmsg_destroy(rq.reply);
-		rq.reply = NULL;
-		simple_reply(&rq, kr, 0); /* mig_reply_error_t */
-	}
-	ipc_kmsg_destroy(kmsg);
-	if (rq.reply)
-		ipc_kmsg_send_kernel(rq.reply);
+	mig_call_finish(&rq.call, kr);
 }

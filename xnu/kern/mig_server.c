@@ -19,9 +19,8 @@ bool mig_request_is(const struct mig_call *call, uint32_t ports, uint32_t args_s
 {
 	const struct ipc_kmsg *k = call->request;
 
-	if (ports != ((k->bits & MACH_MSGH_BITS_COMPLEX) ? k->desc_count : 0))
-		return false;
-	if (ports && !(k->bits & MACH_MSGH_BITS_COMPLEX))
+	/* MIG refuses a complex message for a routine without ports, and the reverse. */
+	if (!!(k->bits & MACH_MSGH_BITS_COMPLEX) != (ports != 0) || (ports && k->desc_count != ports))
 		return false;
 	for (uint32_t i = 0; i < ports; i++) {
 		if (k->descs[i].type != MACH_MSG_PORT_DESCRIPTOR)
@@ -73,7 +72,9 @@ static struct ipc_kmsg *reply_alloc(struct mig_call *call, uint32_t inline_size,
 	reply->id = request->id + MIG_REPLY_ID_OFFSET;
 	reply->kernel_sent = true;
 	request->reply = NULL;
-	memcpy(reply->inline_data, ipc_ndr_record, MIG_NDR_SIZE);
+	/* A reply of descriptors alone has no NDR record. */
+	if (inline_size >= MIG_NDR_SIZE)
+		memcpy(reply->inline_data, ipc_ndr_record, MIG_NDR_SIZE);
 	return reply;
 }
 
@@ -101,11 +102,11 @@ struct ipc_kmsg *mig_reply_complex(struct mig_call *call, uint32_t descs, uint32
 
 void mig_call_finish(struct mig_call *call, kern_return_t kr)
 {
-	if (kr != KERN_SUCCESS) {
+	if (kr != KERN_SUCCESS && kr != MIG_NO_REPLY) {
 		if (call->reply)
 			ipc_kmsg_destroy(call->reply);
 		call->reply = NULL;
-		simple_reply(call, kr, 0);
+		simple_reply(call, kr, 0); /* mig_reply_error_t */
 	}
 	ipc_kmsg_destroy(call->request);
 	if (call->reply)
