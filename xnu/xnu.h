@@ -145,6 +145,12 @@ struct xnu_user_state {
 	uint8_t float_state[524];   /* x86_float_state64 or x86_float_state32 */
 	int32_t pending_signal;     /* Darwin signal sigprocess returns; 0 drops the signal */
 	bool modified;              /* thread_set_state wrote it since the server loaded it */
+	/*
+	 * float_state has not been read from the client yet: the first
+	 * thread_get_state that needs it calls host_load_float_state(), a
+	 * thread_set_state of it replaces it whole (and clears this).
+	 */
+	bool float_pending;
 };
 void xnu_thread_set_user_state(struct xnu_thread *thread, struct xnu_user_state *state);
 

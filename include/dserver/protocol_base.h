@@ -58,9 +58,21 @@ enum dserver_architecture {
  */
 #define DSERVER_EXTENSION_MARKER_FORMAT "dserver-ext1:%llx:%llx"
 
+/*
+ * Bound besides the extension marker while the eBPF signal records are
+ * active: a client that finds it bound uses interrupt_enter_sigprocess
+ * (§11), else the plain interrupt_enter, sigprocess, interrupt_exit.
+ */
+#define DSERVER_SIGNAL_RECORD_MARKER_FORMAT "dserver-ext1-sigrec:%llx:%llx"
+
+/* interrupt_enter_sigprocess reply flags (§11). */
+#define DSERVER_SIGPROCESS_WROTE_THREAD_STATE 0x1u /* thread_state was written back: load it */
+#define DSERVER_SIGPROCESS_WROTE_FLOAT_STATE  0x2u /* float_state was written back: load it */
+#define DSERVER_SIGPROCESS_FROM_RECORD        0x4u /* served from the eBPF record, not copied in */
+
 /* §1.4 */
 #define DSERVER_MAX_REQUEST_SIZE 80
-#define DSERVER_MAX_REPLY_SIZE 40 /* upstream's calls 24; dserver_stats (§11) 40 */
+#define DSERVER_MAX_REPLY_SIZE 64 /* upstream's calls 24; dserver_stats (§11) 64 */
 #define DSERVER_CLIENT_RECEIVE_BUFFER 48
 #define DSERVER_SERVER_RECEIVE_BUFFER 256
 #define DSERVER_SERVER_RECEIVE_FDS 4

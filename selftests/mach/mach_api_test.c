@@ -256,7 +256,7 @@ static long long served(const char *name)
 	long long found = 0;
 	int fd = -1;
 
-	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL) != 0 || fd < 0)
+	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL, NULL, NULL, NULL, NULL, NULL) != 0 || fd < 0)
 		return -1;
 	for (uint64_t i = 0; i < count; i++) {
 		if (read(fd, record, sizeof(record)) != (ssize_t)sizeof(record))

@@ -379,7 +379,9 @@ int dserver_rpc_transact(struct dserver_request_header *request, size_t request_
 	int r;
 
 	if (request_size < sizeof(*request) || request_size > DSERVER_MAX_REQUEST_SIZE ||
-	    reply_size < sizeof(*reply) || reply_size > DSERVER_CLIENT_RECEIVE_BUFFER)
+	    reply_size < sizeof(*reply) ||
+	    reply_size > (request->number & DSERVER_EXTENSION_BIT ? DSERVER_MAX_REPLY_SIZE /* §1.4 */
+								  : DSERVER_CLIENT_RECEIVE_BUFFER))
 		return -EINVAL;
 	r = transact(&req_iov, 1, fd_in, &rep_iov, 1, reply_size, reply_size, &got, fd_out, flags);
 	if (r == 0)

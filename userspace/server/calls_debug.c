@@ -9,6 +9,7 @@
 
 #include "call.h"
 #include "pipe_writer.h"
+#include "sigrecord.h"
 #include "stats.h"
 #include "xnu/xnu.h"
 
@@ -223,5 +224,11 @@ void dserver_handle_dserver_stats(struct call *call)
 		xnu_get_stats(&ipc);
 		CALL_REPLY(call, dserver_stats)->live_ports = ipc.live_ports;
 		CALL_REPLY(call, dserver_stats)->objects = ipc.objects;
+		CALL_REPLY(call, dserver_stats)->signals_from_records = sigrecord_served();
+		CALL_REPLY(call, dserver_stats)->signal_path =
+			sigrecord_active() ? DSERVER_SIGNAL_PATH_EBPF : DSERVER_SIGNAL_PATH_USERSPACE;
+		CALL_REPLY(call, dserver_stats)->bpf_prog_id = sigrecord_prog_id();
+		CALL_REPLY(call, dserver_stats)->signal_path_reason = sigrecord_reason();
+		CALL_REPLY(call, dserver_stats)->signal_path_errno = sigrecord_reason_errno();
 	}
 }

@@ -6,9 +6,9 @@
 
 #include "log.h"
 
-enum log_level log_threshold = LOG_WARN;
+enum log_level log_threshold = LOG_NOTICE;
 
-static const char *const names[] = { "error", "warn", "info", "debug" };
+static const char *const names[] = { "error", "warn", "notice", "info", "debug" };
 
 int log_level_parse(const char *name)
 {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "process.h"
+#include "sigrecord.h"
 #include "transport.h"
 #include "xnu/xnu.h"
 
@@ -48,12 +49,18 @@ static void usage(FILE *out)
 		"usage: dserver --socket PATH [options]\n"
 		"\n"
 		"  -s, --socket PATH       the server socket (its directory is made 0700)\n"
-		"  -l, --log-level LEVEL   error, warn (default), info or debug\n"
+		"  -l, --log-level LEVEL   error, warn, notice (default), info or debug\n"
 		"  -m, --mldr-path PATH    the Mach-O loader reported by mldr_path\n"
 		"                          (default " DSERVER_DEFAULT_MLDR_PATH ")\n"
 		"      --io MODE           how the loop waits for requests: block (sleep in\n"
 		"                          a receive on the socket), epoll, or auto (the\n"
 		"                          default: block, else epoll)\n"
+		"      --bpf MODE          how signal state reaches the server: auto (the\n"
+		"                          default: the eBPF program if the kernel runs it,\n"
+		"                          else userspace, saying why), on (eBPF or do not\n"
+		"                          start) or off (userspace)\n"
+		"      --bpf-pin DIR       pin the eBPF program and its maps in DIR (on a\n"
+		"                          bpf filesystem, e.g. /sys/fs/bpf/dserver)\n"
 		"  -h, --help              this text\n");
 }
 
@@ -75,6 +82,8 @@ static int parse_args(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "mldr-path", required_argument, NULL, 'm' },
 		{ "io", required_argument, NULL, 'i' },
+		{ "bpf", required_argument, NULL, 'b' },
+		{ "bpf-pin", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -101,6 +110,16 @@ static int parse_args(int argc, char **argv)
 				fprintf(stderr, "dserver: --io must be auto, block or epoll, not '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'b':
+			if (sigrecord_parse_request(optarg) < 0) {
+				fprintf(stderr, "dserver: --bpf must be auto, on or off, not '%s'\n", optarg);
+				return 2;
+			}
+			server_config.bpf = (enum sigrecord_request)sigrecord_parse_request(optarg);
+			break;
+		case 'p':
+			server_config.bpf_pin_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -155,6 +174,8 @@ int main(int argc, char **argv)
 		log_error("server", "no memory for the host port");
 		return 1;
 	}
+	if (sigrecord_init(server_config.bpf, server_config.bpf_pin_dir) != 0)
+		return 1;
 	if (transport_open(server_config.socket_path, dispatch_datagram, server_config.io) != 0)
 		return 1;
 	loop_set_before_sleep(transport_flush);
@@ -174,6 +195,7 @@ int main(int argc, char **argv)
 	extension_marker_close();
 	transport_close();
 	xnu_fini();
+	sigrecord_fini();
 	dispatch_fini();
 	fiber_trim_pool(0);
 	close(signal_watch.fd);

@@ -18,6 +18,7 @@
 #include "procfs.h"
 #include "process.h"
 #include "s2c.h"
+#include "sigrecord.h"
 #include "xnu/xnu.h"
 
 static struct hashmap processes;        /* container pid -> process */
@@ -144,6 +145,7 @@ void thread_die(struct thread *t)
 		return;
 	t->dead = true;
 	hashmap_remove(&threads, thread_key(t->process->pid, t->tid));
+	sigrecord_thread_detach(t);
 	thread_total--;
 	/* A Mach wait ends through xnu/ first; abort_call catches the other waits. */
 	if (t->xnu) {
@@ -189,6 +191,7 @@ void process_die(struct process *p, const char *why)
 		next = t->next;
 		thread_die(t);
 	}
+	sigrecord_process_detach(p);
 	/* Its rights go: ports die, dead-name and no-senders notifications fire. */
 	if (p->xnu) {
 		xnu_task_terminate(p->xnu);
@@ -436,6 +439,8 @@ static struct thread *thread_create(struct process *p, int32_t tid, int *error)
 	p->threads = t;
 	p->thread_count++;
 	thread_total++;
+	t->record_slot = -1;
+	sigrecord_thread_attach(t);
 	return t;
 }
 

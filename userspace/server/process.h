@@ -39,6 +39,9 @@ struct thread {
 	struct call *s2c_held_call;    /* its reply waits for the outstanding S2C */
 	struct fiber *s2c_performer;   /* s2c_perform waiting for the queue to drain */
 	struct fiber *enter_waiter;    /* interrupt_enter waiting for an in-band S2C */
+	/* Signal records (sigrecord.c) */
+	int32_t record_slot;           /* slot in the eBPF record array, or -1 */
+	uint64_t record_taken_seq;     /* the slot's sequence number last taken (or seen at attach) */
 	struct thread *next;    /* in process->threads */
 };
 

@@ -38,6 +38,13 @@ void host_thread_return(struct xnu_thread *thread, int32_t code);
 /* Send a Linux signal to the thread's client thread (suspension uses SIGRTMIN, §7.7). 0 or -errno. */
 int host_thread_signal(struct xnu_thread *thread, int linux_signal);
 
+struct xnu_user_state;
+/*
+ * Read a frame's float state from the client now (its float_pending is
+ * set: the server loaded the registers from an eBPF record). 0 or -errno.
+ */
+int host_load_float_state(struct xnu_user_state *frame);
+
 /* One-shot timers on the server's clock (CLOCK_MONOTONIC ns). */
 struct host_timer;
 struct host_timer *host_timer_create(void (*fire)(void *arg), void *arg);

@@ -117,7 +117,7 @@ static long long calls_served(int mode)
 	int fd = -1;
 
 	setenv("DSERVER_SOCKET", b.servers[mode].sun_path, 1);
-	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL) != 0 || fd < 0) {
+	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL, NULL, NULL, NULL, NULL, NULL) != 0 || fd < 0) {
 		fprintf(stderr, "dserver-bench: dserver_stats failed\n");
 		return -1;
 	}

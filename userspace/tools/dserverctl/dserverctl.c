@@ -28,7 +28,7 @@
 
 #define REQUEST_SIZE 16   /* the bare request header, §2 */
 #define LIST_REPLY_SIZE 24  /* count u64@8, fd i32@16 (§10) */
-#define STATS_REPLY_SIZE 40 /* the same, then live_ports u64@24, objects u64@32 (§11) */
+#define STATS_REPLY_SIZE 64 /* the same, then live_ports u64@24, objects u64@32, the signal path @40-63 (§11) */
 #define TIMEOUT_MS 5000
 
 #define STATS_RECORD_SIZE 48
