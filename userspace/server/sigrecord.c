@@ -42,6 +42,7 @@ static struct {
 	struct dserver_signal_bpf *skel;
 	const volatile struct dserver_signal_record *records; /* PROT_READ view of the array */
 	size_t records_size;
+	_Atomic uint64_t *managed; /* the managed-process bitmap, written here, read by the program */
 	char *pin_dir;
 	uint32_t prog_id;
 	int32_t free_slots[DSERVER_SIGNAL_RECORD_SLOTS]; /* a stack of unused slots */
@@ -256,6 +257,11 @@ static int load(void)
 	if (view == MAP_FAILED)
 		return fail(DSERVER_SIGNAL_REASON_OTHER, errno);
 	state.records = view;
+	view = mmap(NULL, DSERVER_MANAGED_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    bpf_map__fd(state.skel->maps.dserver_managed), 0);
+	if (view == MAP_FAILED)
+		return fail(DSERVER_SIGNAL_REASON_OTHER, errno);
+	state.managed = view;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(state.skel->progs.dserver_signal), &info, &info_len) == 0)
 		state.prog_id = info.id;
@@ -271,6 +277,9 @@ static void unload(void)
 	if (state.records)
 		munmap((void *)state.records, state.records_size);
 	state.records = NULL;
+	if (state.managed)
+		munmap((void *)state.managed, DSERVER_MANAGED_WORDS * sizeof(uint64_t));
+	state.managed = NULL;
 	dserver_signal_bpf__destroy(state.skel);
 	state.skel = NULL;
 	state.prog_id = 0;
@@ -330,10 +339,10 @@ static uint64_t settled_seq(int32_t slot)
 void sigrecord_thread_attach(struct thread *thread)
 {
 	struct process *p = thread->process;
-	uint32_t tgid = (uint32_t)p->global_pid, tid = (uint32_t)thread->global_tid, one = 1;
+	uint32_t tgid = (uint32_t)p->global_pid, tid = (uint32_t)thread->global_tid;
 	int32_t slot;
 
-	if (!state.active || thread->record_slot >= 0)
+	if (!state.active || thread->record_slot >= 0 || tgid >= DSERVER_MANAGED_PID_LIMIT)
 		return;
 	if (!state.free_count) {
 		log_debug("bpf", "pid %d tid %d: no record slot left; its signals take the userspace path", p->pid,
@@ -343,15 +352,13 @@ void sigrecord_thread_attach(struct thread *thread)
 	slot = state.free_slots[--state.free_count];
 	/* What an earlier owner left there is not this thread's. */
 	thread->record_taken_seq = settled_seq(slot);
-	if (bpf_map__update_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), &slot, sizeof(slot), BPF_ANY) ||
-	    bpf_map__update_elem(state.skel->maps.dserver_managed, &tgid, sizeof(tgid), &one, sizeof(one),
-				 BPF_ANY)) {
-		log_warn("bpf", "pid %d tid %d: the program's maps refused it (%m); userspace path", p->pid,
+	if (bpf_map__update_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), &slot, sizeof(slot), BPF_ANY)) {
+		log_warn("bpf", "pid %d tid %d: the program's slot map refused it (%m); userspace path", p->pid,
 			 thread->tid);
-		bpf_map__delete_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), 0);
 		state.free_slots[state.free_count++] = slot;
 		return;
 	}
+	atomic_fetch_or(&state.managed[tgid / 64], (uint64_t)1 << (tgid % 64));
 	thread->record_slot = slot;
 }
 
@@ -370,8 +377,8 @@ void sigrecord_process_detach(struct process *process)
 {
 	uint32_t tgid = (uint32_t)process->global_pid;
 
-	if (state.active)
-		bpf_map__delete_elem(state.skel->maps.dserver_managed, &tgid, sizeof(tgid), 0);
+	if (state.active && tgid < DSERVER_MANAGED_PID_LIMIT)
+		atomic_fetch_and(&state.managed[tgid / 64], ~((uint64_t)1 << (tgid % 64)));
 }
 
 bool sigrecord_take(struct thread *thread, const struct sigrecord_expect *expect, struct dserver_signal_record *out)
