@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <dserver/protocol_base.h>
+#include <dserver/signal_path.h>
 
 #include "log.h"
 #include "process.h"
@@ -82,29 +83,7 @@ uint64_t sigrecord_served(void)
 
 static const char *reason_text(enum dserver_signal_path_reason reason)
 {
-	switch (reason) {
-	case DSERVER_SIGNAL_REASON_NONE:
-		return "active";
-	case DSERVER_SIGNAL_REASON_DISABLED:
-		return "disabled by --bpf=off";
-	case DSERVER_SIGNAL_REASON_NOT_BUILT:
-		return "built without eBPF support";
-	case DSERVER_SIGNAL_REASON_NO_SYSCALL:
-		return "the kernel has no bpf() system call";
-	case DSERVER_SIGNAL_REASON_NO_PERMISSION:
-		return "bpf() is not permitted (needs CAP_BPF and CAP_PERFMON, or root)";
-	case DSERVER_SIGNAL_REASON_NO_BTF:
-		return "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-	case DSERVER_SIGNAL_REASON_NO_TRACEPOINT:
-		return "the signal_deliver tracepoint cannot be attached to";
-	case DSERVER_SIGNAL_REASON_VERIFIER:
-		return "the kernel's verifier rejected the program";
-	case DSERVER_SIGNAL_REASON_NOT_X86_64:
-		return "signal records exist for x86_64 only";
-	case DSERVER_SIGNAL_REASON_OTHER:
-		break;
-	}
-	return "the program could not be loaded";
+	return dserver_signal_path_reason_text(reason);
 }
 
 #ifdef DSERVER_HAVE_BPF
