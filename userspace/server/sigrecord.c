@@ -100,7 +100,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	len = strlen(line);
 	if (len && line[len - 1] == '\n')
 		line[len - 1] = '\0';
-	log_debug("bpf", "libbpf: %s", line);
+	log_debug("bpf", "%s", line);
 	return 0;
 }
 
