@@ -260,14 +260,20 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 {
 	if (request == SIGRECORD_OFF) {
 		state.reason = DSERVER_SIGNAL_REASON_DISABLED;
+		if (pin_dir) {
+			log_error("bpf", "--bpf-pin %s: there is no program to pin with --bpf=off", pin_dir);
+			return -1;
+		}
 		log_notice("bpf", "signal path: userspace (%s)", reason_text(state.reason));
 		return 0;
 	}
 	if (load() != 0) {
 		unload();
-		if (request == SIGRECORD_ON) {
-			log_error("bpf", "--bpf=on: the eBPF signal path cannot start: %s (%s)",
-				  reason_text(state.reason), strerror(state.reason_errno));
+		/* Asking for pins asks for the program: quietly not pinning would leave bpftool nothing. */
+		if (request == SIGRECORD_ON || pin_dir) {
+			log_error("bpf", "%s: the eBPF signal path cannot start: %s (%s)",
+				  request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin", reason_text(state.reason),
+				  strerror(state.reason_errno));
 			return -1;
 		}
 		log_warn("bpf", "signal path: userspace fallback: %s (%s)", reason_text(state.reason),
