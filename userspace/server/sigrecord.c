@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <dserver/protocol_base.h>
+#include <dserver/signal_path.h>
 
 #include "log.h"
 #include "process.h"
@@ -83,29 +84,7 @@ uint64_t sigrecord_served(void)
 
 static const char *reason_text(enum dserver_signal_path_reason reason)
 {
-	switch (reason) {
-	case DSERVER_SIGNAL_REASON_NONE:
-		return "active";
-	case DSERVER_SIGNAL_REASON_DISABLED:
-		return "disabled by --bpf=off";
-	case DSERVER_SIGNAL_REASON_NOT_BUILT:
-		return "built without eBPF support";
-	case DSERVER_SIGNAL_REASON_NO_SYSCALL:
-		return "the kernel has no bpf() system call";
-	case DSERVER_SIGNAL_REASON_NO_PERMISSION:
-		return "bpf() is not permitted (needs CAP_BPF and CAP_PERFMON, or root)";
-	case DSERVER_SIGNAL_REASON_NO_BTF:
-		return "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-	case DSERVER_SIGNAL_REASON_NO_TRACEPOINT:
-		return "the signal_deliver tracepoint cannot be attached to";
-	case DSERVER_SIGNAL_REASON_VERIFIER:
-		return "the kernel's verifier rejected the program";
-	case DSERVER_SIGNAL_REASON_NOT_X86_64:
-		return "signal records exist for x86_64 only";
-	case DSERVER_SIGNAL_REASON_OTHER:
-		break;
-	}
-	return "the program could not be loaded";
+	return dserver_signal_path_reason_text(reason);
 }
 
 #ifdef DSERVER_HAVE_BPF
@@ -290,14 +269,20 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 {
 	if (request == SIGRECORD_OFF) {
 		state.reason = DSERVER_SIGNAL_REASON_DISABLED;
+		if (pin_dir) {
+			log_error("bpf", "--bpf-pin %s: there is no program to pin with --bpf=off", pin_dir);
+			return -1;
+		}
 		log_notice("bpf", "signal path: userspace (%s)", reason_text(state.reason));
 		return 0;
 	}
 	if (load() != 0) {
 		unload();
-		if (request == SIGRECORD_ON) {
-			log_error("bpf", "--bpf=on: the eBPF signal path cannot start: %s (%s)",
-				  reason_text(state.reason), strerror(state.reason_errno));
+		/* Asking for pins asks for the program: quietly not pinning would leave bpftool nothing. */
+		if (request == SIGRECORD_ON || pin_dir) {
+			log_error("bpf", "%s: the eBPF signal path cannot start: %s (%s)",
+				  request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin", reason_text(state.reason),
+				  strerror(state.reason_errno));
 			return -1;
 		}
 		log_warn("bpf", "signal path: userspace fallback: %s (%s)", reason_text(state.reason),
