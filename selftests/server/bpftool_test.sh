@@ -199,15 +199,20 @@ fi
 
 # --- the managed processes ---
 out=$("$bpftool" map show pinned "$pin/dserver_managed" 2>&1)
-managed_id=$(sed -n 's/^\([0-9]\+\): hash  name dserver_managed  .*/\1/p' <<<"$out")
+managed_id=$(sed -n 's/^\([0-9]\+\): array  name dserver_managed  .*/\1/p' <<<"$out")
 prog_maps=$("$bpftool" prog show id "$prog_id" 2>&1)
 if [ -n "$managed_id" ] && grep -qE "map_ids ([0-9]+,)*$managed_id(,|$)" <<<"$prog_maps"; then
-	ok "bpftool map show pinned dserver_managed: map $managed_id, a hash, of program $prog_id"
+	ok "bpftool map show pinned dserver_managed: map $managed_id, an array, of program $prog_id"
 else
-	not_ok "bpftool map show pinned dserver_managed is a hash map of program $prog_id" "$out" "$prog_maps"
+	not_ok "bpftool map show pinned dserver_managed is an array map of program $prog_id" "$out" "$prog_maps"
 fi
+# A bitmap: bit (pid % 64) of word (pid / 64); the key is a little-endian u32.
 managed_has_client() {
-	"$bpftool" map dump pinned "$pin/dserver_managed" | grep -q "\"key\": $pid,"
+	local word=$((pid / 64)) bit=$((pid % 64)) value
+	value=$("$bpftool" -j map lookup pinned "$pin/dserver_managed" \
+		key $((word & 255)) $((word >> 8 & 255)) $((word >> 16 & 255)) 0 |
+		sed -n 's/.*"formatted":{"key":[0-9]*,"value":\([0-9]*\)}.*/\1/p')
+	[ -n "$value" ] && [ $(((value >> bit) & 1)) -eq 1 ]
 }
 managed_lacks_client() {
 	! managed_has_client
