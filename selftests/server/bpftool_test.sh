@@ -82,7 +82,11 @@ trap cleanup EXIT
 [ "$have_bpf" = 1 ] || skip "built without eBPF support (-DDSERVER_BPF=OFF)"
 [ -x "$bpftool" ] || skip "no bpftool at $bpftool (Debian package bpftool)"
 [ -r /sys/kernel/btf/vmlinux ] || skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
-[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || skip "no bpf filesystem on /sys/fs/bpf"
+# systemd mounts it at boot; a bare machine (a CI container, an init without systemd) may not have.
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ] && [ "$(id -u)" = 0 ]; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+fi
+[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || skip "no bpf filesystem on /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)"
 caps=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
 # CAP_SYS_ADMIN (21), or CAP_PERFMON (38) with CAP_BPF (39).
 (((0x$caps >> 21) & 1 || ((0x$caps >> 38) & 3) == 3)) ||
