@@ -343,8 +343,9 @@ TEST_F(rec, tgkill_to_a_spinning_thread)
 		spin = &s.flags;
 		ASSERT_EQ(0, pthread_create(&thread, NULL, spinner_main, &s));
 		ASSERT_TRUE(mt_wait_for(&s.ready, 1, WAIT_MS));
-		while (!s.flags.spinning)
-			mt_pause_ms(1);
+		for (int64_t end = mt_now_ms() + WAIT_MS; !s.flags.spinning; mt_pause_ms(1)) {
+			ASSERT_LT(mt_now_ms(), end);
+		}
 		ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), s.tid, SIGUSR1));
 		self->signals++;
 		ASSERT_EQ(0, pthread_join(thread, NULL));
