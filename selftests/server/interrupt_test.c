@@ -15,7 +15,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -24,12 +28,18 @@
 #define CALL_FORK_WAIT      11u
 #define CALL_ENTER          14u
 #define CALL_EXIT           15u
+#define CALL_SIGPROCESS     12u
 #define CALL_S2C_PERFORM    24u
 #define CALL_TASK_SELF      33u
 #define CALL_MACH_MSG       38u
 #define CALL_PORT_ALLOCATE  40u
 #define PUSH_REPLY          0x0BADCA11u
 #define CALL_ENTER_SIGPROCESS 0x40000003u
+#define CALL_DSERVER_STATS  0xC0000001u
+#define STATS_REPLY         64
+#define STATS_SIGNAL_PATH   48
+#define SIGNAL_PATH_EBPF    1
+#define FROM_RECORD         0x4u
 
 /* interrupt_enter_sigprocess: request and reply sizes, reply fields (§11). */
 #define ESP_REQUEST        72
@@ -554,6 +564,146 @@ TEST_F(irq, enter_sigprocess_racing_a_reply_gets_it_pushed_back)
 	expect_reply(_metadata, self->sock, CALL_EXIT, 0);
 	ASSERT_EQ(12, raw_receive(self->sock, back, sizeof(back), &fd, REPLY_MS));
 	EXPECT_EQ(0, memcmp(stray, back, 12));
+}
+
+/* ---- the signal records themselves ---- */
+
+/* Whether the server says it has eBPF signal records (dserver_stats signal_path, §11). */
+static bool server_records_signals(struct __test_metadata *_metadata, int sock, const struct test_server *s)
+{
+	unsigned char req[16], rep[STATS_REPLY + 8];
+	int fd = -1;
+
+	raw_header(req, CALL_DSERVER_STATS);
+	ssize_t n = raw_call(sock, s, req, sizeof(req), -1, rep, sizeof(rep), &fd);
+
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(STATS_REPLY, n);
+	EXPECT_EQ(0, (int32_t)get32(rep, 4));
+	return n == STATS_REPLY && get32(rep, STATS_SIGNAL_PATH) == SIGNAL_PATH_EBPF;
+}
+
+/* Whether the abstract marker "\0<prefix>:<st_dev>:<st_ino>" of the server socket is bound (§11). */
+static bool marker_bound(const struct test_server *s, const char *prefix)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	bool bound;
+	int fd, len;
+
+	if (stat(s->socket_path, &st) != 0)
+		return false;
+	len = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "%s:%llx:%llx", prefix,
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bound = fd >= 0 && connect(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return bound;
+}
+
+/* What a real signal handler of this thread sent and got (it cannot use the harness's checks). */
+static struct {
+	int sock;
+	const struct test_server *server;
+	bool plain;                /* interrupt_enter and sigprocess instead */
+	int32_t enter_code, exit_code;
+	ssize_t reply_size;
+	unsigned char reply[64];
+} handler_run;
+
+/*
+ * The handler of a signal this thread sends itself: its registers are in
+ * a record if the server has them. It passes unreadable state addresses:
+ * a call answered from the record never reads them.
+ */
+static void record_handler(int sig, siginfo_t *info, void *context)
+{
+	const ucontext_t *uc = context;
+	unsigned char req[ESP_REQUEST] = { 0 }, rep[64];
+	int sock = handler_run.sock, fd;
+
+	raw_header(req, handler_run.plain ? CALL_SIGPROCESS : CALL_ENTER_SIGPROCESS);
+	put32(req, 16, DARWIN_SIGUSR1);
+	put32(req, 20, (uint32_t)sig);
+	put32(req, 24, (uint32_t)info->si_pid);
+	put32(req, 28, (uint32_t)info->si_code);
+	put64(req, 40, UNMAPPED);
+	put64(req, 48, UNMAPPED);
+#if defined(__x86_64__)
+	put64(req, 56, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+	put64(req, 64, (uint64_t)uc->uc_mcontext.gregs[REG_RSP]);
+#else
+	(void)uc;
+#endif
+	if (handler_run.plain) {
+		send_simple(sock, handler_run.server, CALL_ENTER);
+		handler_run.enter_code = raw_receive(sock, rep, sizeof(rep), &fd, REPLY_MS) == 8 ? (int32_t)get32(rep, 4)
+											 : INT32_MIN;
+	}
+	raw_send(sock, handler_run.server, req, handler_run.plain ? 56 : ESP_REQUEST, -1);
+	handler_run.reply_size = raw_receive(sock, handler_run.reply, sizeof(handler_run.reply), &fd, REPLY_MS);
+	send_simple(sock, handler_run.server, CALL_EXIT);
+	handler_run.exit_code = raw_receive(sock, rep, sizeof(rep), &fd, REPLY_MS) == 8 ? (int32_t)get32(rep, 4)
+										 : INT32_MIN;
+}
+
+static void signal_self(struct __test_metadata *_metadata, FIXTURE_DATA(irq) *self, bool plain)
+{
+	struct sigaction sa = { .sa_sigaction = record_handler, .sa_flags = SA_SIGINFO };
+
+	memset(&handler_run, 0, sizeof(handler_run));
+	handler_run.sock = self->sock;
+	handler_run.server = &self->server;
+	handler_run.plain = plain;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, tgkill(getpid(), gettid(), SIGUSR1));
+	signal(SIGUSR1, SIG_DFL);
+	EXPECT_EQ(0, handler_run.exit_code);
+}
+
+/*
+ * With eBPF signal records (signal_path 1), the signal-record marker is
+ * bound, and a handler's interrupt_enter_sigprocess and sigprocess are
+ * answered from the record, never reading the client's states. Without,
+ * the marker is not bound and reading them fails.
+ */
+TEST_F(irq, a_signal_record_spares_reading_the_states)
+{
+#if !defined(__x86_64__)
+	SKIP(return, "signal records exist for x86_64 only");
+#endif
+	bool records = server_records_signals(_metadata, self->sock, &self->server);
+
+	EXPECT_TRUE(marker_bound(&self->server, "dserver-ext1"));
+	EXPECT_EQ(records, marker_bound(&self->server, "dserver-ext1-sigrec"));
+
+	signal_self(_metadata, self, false);
+	ASSERT_EQ(ESP_REPLY, handler_run.reply_size);
+	EXPECT_EQ(0, (int32_t)get32(handler_run.reply, 4));
+	if (records) {
+		EXPECT_EQ(0, (int32_t)get32(handler_run.reply, ESP_PROCESS_ERROR));
+		EXPECT_EQ(DARWIN_SIGUSR1, (int32_t)get32(handler_run.reply, ESP_NEW_SIGNAL));
+		EXPECT_EQ(FROM_RECORD, get32(handler_run.reply, ESP_FLAGS));
+		uint64_t seq = get64(handler_run.reply, ESP_RECORD_SEQ);
+
+		EXPECT_NE(0u, seq);
+		EXPECT_EQ(0u, seq & 1);
+	} else {
+		EXPECT_EQ(-EFAULT, (int32_t)get32(handler_run.reply, ESP_PROCESS_ERROR));
+		EXPECT_EQ(0u, get32(handler_run.reply, ESP_FLAGS));
+		EXPECT_EQ(0u, get64(handler_run.reply, ESP_RECORD_SEQ));
+	}
+
+	/* An upstream client's sequence: sigprocess is answered from the record as well. */
+	signal_self(_metadata, self, true);
+	EXPECT_EQ(0, handler_run.enter_code);
+	ASSERT_EQ(12, handler_run.reply_size);
+	EXPECT_EQ(CALL_SIGPROCESS, get32(handler_run.reply, 0));
+	EXPECT_EQ(records ? 0 : -EFAULT, (int32_t)get32(handler_run.reply, 4));
+	EXPECT_EQ(records ? DARWIN_SIGUSR1 : 0, (int32_t)get32(handler_run.reply, 8));
 }
 
 /* Dying inside, or with the call unanswered, leaves nothing behind. */
