@@ -365,6 +365,9 @@ int bench_signal(int argc, char **argv)
 		.count_what = "per round",
 		.default_count = DEFAULT_SIGNALS,
 		.rounds = ROUNDS,
+		.notes = "Starts dserver --bpf=off (signal_fallback_*) and the default dserver (signal_fast_*, where\n"
+			 "it runs the eBPF path), pinned and unpinned; then, as root, reads the eBPF program's\n"
+			 "run time per signal from the kernel (bpf_ns_per_signal_managed, _unmanaged).\n",
 		.server_binary = b.server_binary,
 		.server_binary_size = sizeof(b.server_binary),
 		.run = run,
