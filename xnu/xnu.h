@@ -144,7 +144,9 @@ struct xnu_user_state {
 	uint8_t thread_state[168];  /* x86_thread_state64; an i386 task's x86_thread_state32 in the first 64 bytes */
 	uint8_t float_state[524];   /* x86_float_state64 or x86_float_state32 */
 	int32_t pending_signal;     /* Darwin signal sigprocess returns; 0 drops the signal */
-	bool modified;              /* thread_set_state wrote it since the server loaded it */
+	/* thread_set_state wrote thread_state / float_state since the server loaded the frame. */
+	bool modified;
+	bool float_modified;
 	/*
 	 * float_state has not been read from the client yet: the first
 	 * thread_get_state that needs it calls host_load_float_state(), a

@@ -11,7 +11,10 @@
  * (so a debugger with an exception port sees, and may change, them; the
  * changes are written back into the ucontext); the program's handler or the
  * default action for the signal sigprocess returns (none if it returns 0);
- * interrupt_exit. The program's handler may make calls to the server. It runs
+ * interrupt_exit. Where the server's eBPF signal records are active, the
+ * first two are one call, interrupt_enter_sigprocess (PROTOCOL.md §11), and
+ * only what a debugger changed is written back. The program's handler may
+ * make calls to the server. It runs
  * on the thread's alternate signal stack with signals 1-31 and the suspend
  * signal blocked; the S2C signal may nest inside it.
  */

@@ -13,7 +13,8 @@
  * instructions (below), so the debugger knows where the fault must be
  * and where to resume, whatever the compiler did with the C around them;
  * the target passes the result of the load (rax) back, so a changed
- * register is seen by the target, not only by the server.
+ * register is seen by the target, not only by the server. A second
+ * faulting function does the same around xmm0, for the float state.
  */
 #define _GNU_SOURCE
 #include <mach/mach.h>
@@ -32,6 +33,7 @@
 
 #include <dserver/rpc.h>
 #include <dserver/signal.h>
+#include <dserver/signal_record.h>
 
 #include "kselftest_harness.h"
 #include "mach_test_util.h"
@@ -54,6 +56,26 @@ uint64_t debugger_faulting_load(uint64_t address) __asm__("debugger_faulting_loa
 extern const char debugger_fault_instruction[] __asm__("debugger_fault_instruction");
 extern const char debugger_fault_resume[] __asm__("debugger_fault_resume");
 
+/*
+ * debugger_float_fault(address, in, out): xmm0 = 16 bytes at in, the
+ * faulting load of *address into rax, and at the recovery point xmm0 is
+ * stored at out: what the thread resumed with.
+ */
+__asm__(".text\n"
+	".type debugger_float_fault, @function\n"
+	"debugger_float_fault:\n"
+	"	movdqu (%rsi), %xmm0\n"
+	"	xorl %eax, %eax\n"
+	"debugger_float_fault_instruction:\n"
+	"	movq (%rdi), %rax\n"
+	"debugger_float_fault_resume:\n"
+	"	movdqu %xmm0, (%rdx)\n"
+	"	ret\n"
+	".size debugger_float_fault, . - debugger_float_fault\n");
+uint64_t debugger_float_fault(uint64_t address, const void *in, void *out) __asm__("debugger_float_fault");
+extern const char debugger_float_fault_instruction[] __asm__("debugger_float_fault_instruction");
+extern const char debugger_float_fault_resume[] __asm__("debugger_float_fault_resume");
+
 /* Below Linux's mmap_min_addr (64 KiB): never mapped, so the load always faults. */
 #define FAULT_ADDRESS 0x8f48ull
 #define DEBUGGER_MAGIC 0xdeb0000000000001ull
@@ -69,7 +91,9 @@ extern const char debugger_fault_resume[] __asm__("debugger_fault_resume");
 
 static struct test_server server;
 
-enum action { ACTION_FAULT = 1, ACTION_SIGUSR1 };
+enum action { ACTION_FAULT = 1, ACTION_SIGUSR1, ACTION_FLOAT_FAULT };
+
+#define XMM_SIZE 16
 
 #define MAX_ROUNDS 8
 
@@ -80,6 +104,8 @@ struct shared {
 	atomic_int done; /* the last round the target finished */
 	enum action actions[MAX_ROUNDS];
 	uint64_t load_result[MAX_ROUNDS];
+	unsigned char xmm_in[XMM_SIZE];
+	unsigned char xmm_out[MAX_ROUNDS][XMM_SIZE];
 	atomic_int segv_runs, usr1_runs, usr2_runs;
 	int32_t tid;
 };
@@ -130,6 +156,8 @@ static void __attribute__((noreturn)) target_main(void)
 			_exit(3);
 		if (sh->actions[round] == ACTION_FAULT)
 			sh->load_result[round] = debugger_faulting_load(FAULT_ADDRESS);
+		else if (sh->actions[round] == ACTION_FLOAT_FAULT)
+			sh->load_result[round] = debugger_float_fault(FAULT_ADDRESS, sh->xmm_in, sh->xmm_out[round]);
 		else
 			syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
 		atomic_store(&sh->done, round);
@@ -216,11 +244,11 @@ static mach_msg_return_t reply_plain(const mach_msg_header_t *request, kern_retu
 	return mach_msg(&r.Head, MACH_SEND_MSG, sizeof(r), 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 }
 
-/* The reply of a state behavior: KERN_SUCCESS and the state the thread resumes with. */
-static mach_msg_return_t reply_state(const mach_msg_header_t *request, const x86_thread_state64_t *state)
+/* The reply of a state behavior: KERN_SUCCESS and the state (of flavor) the thread resumes with. */
+static mach_msg_return_t reply_flavor(const mach_msg_header_t *request, thread_state_flavor_t flavor,
+				      const void *state, mach_msg_type_number_t count)
 {
 	__Reply__exception_raise_state_t r;
-	const mach_msg_type_number_t count = x86_THREAD_STATE64_COUNT;
 	mach_msg_size_t size = (mach_msg_size_t)(offsetof(__Reply__exception_raise_state_t, new_state) + 4 * count);
 
 	memset(&r, 0, sizeof(r));
@@ -230,10 +258,66 @@ static mach_msg_return_t reply_state(const mach_msg_header_t *request, const x86
 	r.Head.msgh_id = request->msgh_id + REPLY_ID_OFFSET;
 	r.NDR = NDR_record;
 	r.RetCode = KERN_SUCCESS;
-	r.flavor = x86_THREAD_STATE64;
+	r.flavor = flavor;
 	r.new_stateCnt = count;
 	memcpy(r.new_state, state, 4 * count);
 	return mach_msg(&r.Head, MACH_SEND_MSG, size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+static mach_msg_return_t reply_state(const mach_msg_header_t *request, const x86_thread_state64_t *state)
+{
+	return reply_flavor(request, x86_THREAD_STATE64, state, x86_THREAD_STATE64_COUNT);
+}
+
+/* How the server has got the state of signals so far (dserver_stats, PROTOCOL.md §11). */
+struct signal_stats {
+	bool ebpf;                /* it has eBPF signal records */
+	uint64_t from_records;    /* signals answered from them */
+	uint64_t sigprocess;      /* calls of sigprocess */
+	uint64_t enter_sigprocess; /* calls of interrupt_enter_sigprocess */
+};
+
+#define STATS_RECORD_SIZE 48
+#define STATS_NAME_SIZE 24
+
+static bool read_signal_stats(struct signal_stats *st)
+{
+	uint64_t count = 0;
+	uint32_t path = DSERVER_SIGNAL_PATH_USERSPACE;
+	unsigned char record[STATS_RECORD_SIZE];
+	int fd = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (dserver_rpc_dserver_stats(&count, &fd, NULL, NULL, &st->from_records, &path, NULL, NULL, NULL) != 0 ||
+	    fd < 0)
+		return false;
+	st->ebpf = path == DSERVER_SIGNAL_PATH_EBPF;
+	for (uint64_t i = 0; i < count && read(fd, record, sizeof(record)) == sizeof(record); i++) {
+		uint64_t calls;
+
+		memcpy(&calls, record + STATS_NAME_SIZE, sizeof(calls));
+		if (!strncmp((const char *)record, "sigprocess", STATS_NAME_SIZE))
+			st->sigprocess = calls;
+		else if (!strncmp((const char *)record, "interrupt_enter_sigprocess", STATS_NAME_SIZE))
+			st->enter_sigprocess = calls;
+	}
+	close(fd);
+	return true;
+}
+
+/* Moves a faulting thread past debugger_float_fault's load, with rax = mark. */
+static kern_return_t skip_float_fault(mach_port_t thread, uint64_t mark)
+{
+	x86_thread_state64_t state;
+	kern_return_t kr = mt_get_state64(thread, &state);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (state.rip != (uintptr_t)debugger_float_fault_instruction)
+		return KERN_FAILURE;
+	state.rip = (uintptr_t)debugger_float_fault_resume;
+	state.rax = mark;
+	return mt_set_state64(thread, &state);
 }
 
 static void drop_rights(mach_port_t thread, mach_port_t task)
@@ -420,6 +504,82 @@ TEST_F(dbg, software_signal_without_sigexc_is_delivered)
 	EXPECT_EQ(1, atomic_load(&sh->usr1_runs));
 	EXPECT_EQ(MACH_RCV_TIMED_OUT, receive_exception(self->port, &m, 100));
 	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
+}
+
+/*
+ * The float state a debugger reads is the one the thread had at the fault
+ * (where the server has eBPF signal records, it reads it from the client
+ * only then), and one it sets is the one the thread resumes with: with
+ * thread_get_state / thread_set_state under EXCEPTION_DEFAULT, and in the
+ * message and reply of EXCEPTION_STATE_IDENTITY with x86_FLOAT_STATE64.
+ * With records, both faults are answered from them.
+ */
+TEST_F(dbg, float_state_is_the_threads_and_a_debugger_changes_it)
+{
+	static const enum action script[] = { ACTION_FLOAT_FAULT, ACTION_FLOAT_FAULT, 0 };
+	static const unsigned char in[XMM_SIZE] = "xmm0 at a fault", out1[XMM_SIZE] = "set by debugger",
+				   out2[XMM_SIZE] = "in a reply, too";
+	mach_msg_type_number_t count = x86_FLOAT_STATE64_COUNT;
+	union exception_message m;
+	x86_float_state64_t fs;
+	struct signal_stats before, after;
+
+	ASSERT_TRUE(read_signal_stats(&before));
+	memcpy(sh->xmm_in, in, XMM_SIZE);
+	ASSERT_TRUE(start_target(self, script));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(self->task, EXC_MASK_BAD_ACCESS, self->port,
+							 EXCEPTION_DEFAULT, THREAD_STATE_NONE));
+	atomic_store(&sh->go, 1);
+	ASSERT_EQ(MACH_MSG_SUCCESS, receive_exception(self->port, &m, WAIT_MS));
+	ASSERT_EQ(EXCEPTION_RAISE_ID, m.head.msgh_id);
+	mach_port_t thread = m.raise.thread.name;
+
+	ASSERT_EQ(KERN_SUCCESS, thread_get_state(thread, x86_FLOAT_STATE64, (thread_state_t)&fs, &count));
+	ASSERT_EQ(x86_FLOAT_STATE64_COUNT, count);
+	EXPECT_EQ(0, memcmp(fs.fpu_xmm[0].xmm_reg, in, XMM_SIZE));
+	/* The control bits of MXCSR as a Linux process starts with them (the status bits may be set). */
+	EXPECT_EQ(0x1f80u, fs.fpu_mxcsr & ~0x3fu);
+	memcpy(fs.fpu_xmm[0].xmm_reg, out1, XMM_SIZE);
+	ASSERT_EQ(KERN_SUCCESS, thread_set_state(thread, x86_FLOAT_STATE64, (thread_state_t)&fs,
+						 x86_FLOAT_STATE64_COUNT));
+	ASSERT_EQ(KERN_SUCCESS, skip_float_fault(thread, DEBUGGER_MAGIC));
+	ASSERT_EQ(MACH_MSG_SUCCESS, reply_plain(&m.head, KERN_SUCCESS));
+	drop_rights(thread, m.raise.task.name);
+	ASSERT_TRUE(mt_wait_for(&sh->done, 1, WAIT_MS));
+	EXPECT_EQ(DEBUGGER_MAGIC, sh->load_result[1]);
+	EXPECT_EQ(0, memcmp(sh->xmm_out[1], out1, XMM_SIZE));
+
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(self->task, EXC_MASK_BAD_ACCESS, self->port,
+							 EXCEPTION_STATE_IDENTITY | MACH_EXCEPTION_CODES,
+							 x86_FLOAT_STATE64));
+	atomic_store(&sh->go, 2);
+	ASSERT_EQ(MACH_MSG_SUCCESS, receive_exception(self->port, &m, WAIT_MS));
+
+	__Request__mach_exception_raise_state_identity_t *rq = &m.mach_state_identity;
+
+	ASSERT_EQ(MACH_EXCEPTION_RAISE_STATE_IDENTITY_ID, rq->Head.msgh_id);
+	ASSERT_EQ(x86_FLOAT_STATE64, rq->flavor);
+	ASSERT_EQ(x86_FLOAT_STATE64_COUNT, rq->old_stateCnt);
+	memcpy(&fs, rq->old_state, sizeof(fs));
+	EXPECT_EQ(0, memcmp(fs.fpu_xmm[0].xmm_reg, in, XMM_SIZE));
+	ASSERT_EQ(KERN_SUCCESS, skip_float_fault(rq->thread.name, DEBUGGER_MAGIC_2));
+	memcpy(fs.fpu_xmm[0].xmm_reg, out2, XMM_SIZE);
+	ASSERT_EQ(MACH_MSG_SUCCESS, reply_flavor(&rq->Head, x86_FLOAT_STATE64, &fs, x86_FLOAT_STATE64_COUNT));
+	drop_rights(rq->thread.name, rq->task.name);
+	ASSERT_TRUE(mt_wait_for(&sh->done, 2, WAIT_MS));
+	EXPECT_EQ(DEBUGGER_MAGIC_2, sh->load_result[2]);
+	EXPECT_EQ(0, memcmp(sh->xmm_out[2], out2, XMM_SIZE));
+	EXPECT_EQ(0, atomic_load(&sh->segv_runs));
+	EXPECT_EQ(0, mt_wait_timeout(&self->child, WAIT_MS));
+
+	/* With records, also the plain sigprocess of a client without extensions is answered from them. */
+	bool one_call = before.ebpf && !getenv("DSERVER_NO_EXTENSIONS");
+
+	ASSERT_TRUE(read_signal_stats(&after));
+	EXPECT_EQ(before.ebpf, after.ebpf);
+	EXPECT_EQ(before.from_records + (before.ebpf ? 2 : 0), after.from_records);
+	EXPECT_EQ(before.enter_sigprocess + (one_call ? 2 : 0), after.enter_sigprocess);
+	EXPECT_EQ(before.sigprocess + (one_call ? 0 : 2), after.sigprocess);
 }
 
 #define NO_CHOICE (-1) /* the debugger does not call ptrace_thupdate */

@@ -408,8 +408,8 @@ int dserver_rpc_transact_tail(struct dserver_request_header *request, size_t req
 	return r;
 }
 
-/* The marker's address for the socket file at path (PROTOCOL.md §11); its length, or 0. */
-static socklen_t marker_address(const char *path, struct sockaddr_un *marker)
+/* A marker's address for the socket file at path (PROTOCOL.md §11); its length, or 0. */
+static socklen_t marker_address(const char *format, const char *path, struct sockaddr_un *marker)
 {
 	struct stat st;
 	int len;
@@ -418,37 +418,54 @@ static socklen_t marker_address(const char *path, struct sockaddr_un *marker)
 		return 0;
 	memset(marker, 0, sizeof(*marker));
 	marker->sun_family = AF_UNIX;
-	len = snprintf(marker->sun_path + 1, sizeof(marker->sun_path) - 1, DSERVER_EXTENSION_MARKER_FORMAT,
-		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	len = snprintf(marker->sun_path + 1, sizeof(marker->sun_path) - 1, format, (unsigned long long)st.st_dev,
+		       (unsigned long long)st.st_ino);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
 }
 
-bool dserver_rpc_server_has_extensions(void)
+/* What a thread last found out about one marker, for one socket path. */
+struct marker_answer {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool bound;
+};
+
+/* Whether the server of this thread's socket path has bound the marker format names. */
+static bool marker_bound(const char *format, struct marker_answer *cache)
 {
-	/* Per thread, so that no lock is needed; tests move threads between servers. */
-	static __thread char checked_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	static __thread bool answer;
 	struct sockaddr_un server, marker;
 	socklen_t len;
 	int saved_errno = errno, fd;
 
 	if (getenv("DSERVER_NO_EXTENSIONS") || server_address(&server) != 0)
 		return false;
-	if (!strcmp(checked_path, server.sun_path))
-		return answer;
-	answer = false;
-	len = marker_address(server.sun_path, &marker);
+	if (!strcmp(cache->path, server.sun_path))
+		return cache->bound;
+	cache->bound = false;
+	len = marker_address(format, server.sun_path, &marker);
 	if (len) {
 		/* Connecting a datagram socket succeeds only if someone has bound the name. */
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0) {
-			answer = connect(fd, (struct sockaddr *)&marker, len) == 0;
+			cache->bound = connect(fd, (struct sockaddr *)&marker, len) == 0;
 			close(fd);
 		}
 	}
-	memcpy(checked_path, server.sun_path, sizeof(checked_path));
+	memcpy(cache->path, server.sun_path, sizeof(cache->path));
 	errno = saved_errno;
-	return answer;
+	return cache->bound;
+}
+
+/* Per thread, so that no lock is needed; tests move threads between servers. */
+static __thread struct marker_answer extensions_answer, signal_records_answer;
+
+bool dserver_rpc_server_has_extensions(void)
+{
+	return marker_bound(DSERVER_EXTENSION_MARKER_FORMAT, &extensions_answer);
+}
+
+bool dserver_rpc_server_has_signal_records(void)
+{
+	return marker_bound(DSERVER_SIGNAL_RECORD_MARKER_FORMAT, &signal_records_answer);
 }
 
 void dserver_rpc_close(int fd)

@@ -43,6 +43,13 @@ int dserver_rpc_transact_tail(struct dserver_request_header *request, size_t req
  */
 bool dserver_rpc_server_has_extensions(void);
 
+/*
+ * Whether that server also has the eBPF signal records active (§11), so
+ * that a signal handler uses interrupt_enter_sigprocess: its second marker
+ * is bound, and $DSERVER_NO_EXTENSIONS is unset.
+ */
+bool dserver_rpc_server_has_signal_records(void);
+
 void dserver_rpc_close(int fd);
 
 #endif

@@ -23,6 +23,7 @@
 #include <dserver/signal.h>
 
 #include "client.h"
+#include "rpc_transport.h"
 #include "signal_state.h"
 
 #define LINUX_SIGNALS 32 /* 1-31 */
@@ -122,10 +123,77 @@ static uint64_t fault_address(int sig, const siginfo_t *info)
 	return fault && info->si_code > 0 ? (uint64_t)(uintptr_t)info->si_addr : 0;
 }
 
+static int32_t sender_pid(const siginfo_t *info)
+{
+	return info->si_code <= 0 ? info->si_pid : 0;
+}
+
+/* The Linux signal to deliver for the Darwin one sigprocess answered (0: none). */
+static int signal_to_deliver(int32_t new_darwin)
+{
+	return new_darwin ? dserver_signal_from_darwin(new_darwin) : 0;
+}
+
+/*
+ * §7.1 after interrupt_enter: sigprocess with the registers of the signal
+ * context, which take back whatever a debugger made of them.
+ */
+static int process_signal(int sig, int darwin, siginfo_t *info, ucontext_t *uc, struct mach_signal_state *state)
+{
+	bool have_state = signal_state_from_context(uc, state);
+	int32_t new_darwin = 0;
+	int code = dserver_rpc_sigprocess(darwin, sig, sender_pid(info), info->si_code, fault_address(sig, info),
+					  (uint64_t)(uintptr_t)state->thread_state,
+					  (uint64_t)(uintptr_t)state->float_state, &new_darwin);
+
+	if (code < 0)
+		abort();
+	if (code != 0)
+		return sig; /* no context to process it in: deliver it as it is */
+	if (have_state)
+		signal_state_to_context(state, uc, SIGNAL_STATE_ALL);
+	return signal_to_deliver(new_darwin);
+}
+
+/*
+ * §11: interrupt_enter and sigprocess in one call, to a server whose eBPF
+ * program has recorded the signal and the registers: it reads our copy of
+ * the float state only if a debugger asks, and says what it wrote back.
+ * rip and rsp tell it which record is this signal's.
+ */
+static int enter_and_process_signal(int sig, int darwin, siginfo_t *info, ucontext_t *uc,
+				    struct mach_signal_state *state)
+{
+	bool have_state = signal_state_from_context(uc, state);
+	int32_t new_darwin = 0, process_error = 0;
+	uint32_t flags = 0;
+	unsigned parts = 0;
+
+	must(dserver_rpc_interrupt_enter_sigprocess(darwin, sig, sender_pid(info), info->si_code,
+						    fault_address(sig, info), (uint64_t)(uintptr_t)state->thread_state,
+						    (uint64_t)(uintptr_t)state->float_state,
+						    state->thread_state[MACH_THREAD_STATE64_RIP],
+						    state->thread_state[MACH_THREAD_STATE64_RSP], &new_darwin,
+						    &process_error, &flags, NULL));
+	/* As a failed sigprocess: the registers the thread would resume with are unknown. */
+	if (process_error != 0)
+		abort();
+	if (flags & DSERVER_SIGPROCESS_WROTE_THREAD_STATE)
+		parts |= SIGNAL_STATE_THREAD;
+	if (flags & DSERVER_SIGPROCESS_WROTE_FLOAT_STATE)
+		parts |= SIGNAL_STATE_FLOAT;
+	if (have_state && parts)
+		signal_state_to_context(state, uc, parts);
+	return signal_to_deliver(new_darwin);
+}
+
 static void ordinary_signal(int sig, siginfo_t *info, void *context)
 {
-	ucontext_t *uc = context;
+	/* Until interrupt_exit: the server may read the float state from here while a debugger looks. */
+	struct mach_signal_state state;
 	int saved_errno = errno;
+	int darwin = dserver_signal_to_darwin(sig);
+	bool processed = sig != SIGCONT && darwin;
 	int deliver = sig;
 
 	if (!dserver_client_in_session()) {
@@ -134,24 +202,12 @@ static void ordinary_signal(int sig, siginfo_t *info, void *context)
 		errno = saved_errno;
 		return;
 	}
-	must(dserver_rpc_interrupt_enter());
-	int darwin = dserver_signal_to_darwin(sig);
-
-	if (sig != SIGCONT && darwin) {
-		struct mach_signal_state state;
-		bool have_state = signal_state_from_context(uc, &state);
-		int32_t new_darwin = 0;
-		int code = dserver_rpc_sigprocess(darwin, sig, info->si_code <= 0 ? info->si_pid : 0, info->si_code,
-						  fault_address(sig, info), (uint64_t)(uintptr_t)state.thread_state,
-						  (uint64_t)(uintptr_t)state.float_state, &new_darwin);
-
-		if (code < 0)
-			abort();
-		if (code == 0) {
-			if (have_state)
-				signal_state_to_context(&state, uc);
-			deliver = new_darwin ? dserver_signal_from_darwin(new_darwin) : 0;
-		}
+	if (processed && dserver_rpc_server_has_signal_records()) {
+		deliver = enter_and_process_signal(sig, darwin, info, context, &state);
+	} else {
+		must(dserver_rpc_interrupt_enter());
+		if (processed)
+			deliver = process_signal(sig, darwin, info, context, &state);
 	}
 	if (deliver)
 		run_program_action(deliver, info, context);
@@ -177,7 +233,7 @@ static void suspend_signal(int sig, siginfo_t *info, void *context)
 	if (code < 0)
 		abort();
 	if (code == 0 && have_state)
-		signal_state_to_context(&state, context);
+		signal_state_to_context(&state, context, SIGNAL_STATE_ALL);
 	must(dserver_rpc_interrupt_exit());
 	errno = saved_errno;
 }

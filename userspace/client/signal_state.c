@@ -38,14 +38,15 @@ bool signal_state_from_context(const ucontext_t *uc, struct mach_signal_state *s
 	return true;
 }
 
-void signal_state_to_context(const struct mach_signal_state *state, ucontext_t *uc)
+void signal_state_to_context(const struct mach_signal_state *state, ucontext_t *uc, unsigned parts)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 
 	/* The segment registers stay: the kernel does not let a signal frame change them freely. */
-	for (size_t i = 0; i < NGREGS_MAPPED; i++)
-		g[gregs_order[i]] = (greg_t)state->thread_state[i];
-	if (uc->uc_mcontext.fpregs)
+	if (parts & SIGNAL_STATE_THREAD)
+		for (size_t i = 0; i < NGREGS_MAPPED; i++)
+			g[gregs_order[i]] = (greg_t)state->thread_state[i];
+	if ((parts & SIGNAL_STATE_FLOAT) && uc->uc_mcontext.fpregs)
 		memcpy(uc->uc_mcontext.fpregs, state->float_state + FLOAT_STATE_FXSAVE_OFFSET, FXSAVE_SHARED);
 }
 
@@ -58,10 +59,11 @@ bool signal_state_from_context(const ucontext_t *uc, struct mach_signal_state *s
 	return false;
 }
 
-void signal_state_to_context(const struct mach_signal_state *state, ucontext_t *uc)
+void signal_state_to_context(const struct mach_signal_state *state, ucontext_t *uc, unsigned parts)
 {
 	(void)state;
 	(void)uc;
+	(void)parts;
 }
 
 #endif

@@ -402,8 +402,8 @@ void dispatch_datagram(struct datagram *dg)
 			goto drop;
 		}
 	}
-	if (number == DSERVER_CALL_NUMBER_INTERRUPT_ENTER) {
-		/* Pushed at arrival, so that a push_reply right behind it finds the context (§7.4). */
+	if (number == DSERVER_CALL_NUMBER_INTERRUPT_ENTER || number == DSERVER_CALL_NUMBER_INTERRUPT_ENTER_SIGPROCESS) {
+		/* Pushed at arrival, so that a push_reply right behind it finds the context (§7.4, §11). */
 		struct interrupt_context *entered;
 
 		error = interrupt_push(thread, &entered);

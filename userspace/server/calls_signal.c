@@ -5,14 +5,13 @@
  * between the client and xnu/'s exceptions and suspension.
  */
 #include <errno.h>
-#include <string.h>
 
 #include <mach/kern_return.h>
 
 #include "call.h"
-#include "client_memory.h"
 #include "interrupt.h"
 #include "log.h"
+#include "signal_frame.h"
 #include "xnu/xnu.h"
 
 void dserver_handle_sigprocess(struct call *call);
@@ -20,61 +19,27 @@ void dserver_handle_thread_suspended(struct call *call);
 void dserver_handle_ptrace_sigexc(struct call *call);
 void dserver_handle_ptrace_thupdate(struct call *call);
 
-/* §7.8: x86_thread_state64 or x86_thread_state32, by the process's architecture. */
-static size_t thread_state_size(const struct process *p)
-{
-	return p->architecture == DSERVER_ARCH_I386 ? 64 : 168;
-}
-
-#define FLOAT_STATE_SIZE 524 /* x86_float_state64 and x86_float_state32 alike */
-
-static int load_frame(struct call *call, struct xnu_user_state *frame, uint64_t thread_state, uint64_t float_state)
-{
-	memset(frame->thread_state, 0, sizeof(frame->thread_state));
-	frame->modified = false;
-	if (copyin(call->process, thread_state, frame->thread_state, thread_state_size(call->process)) != 0 ||
-	    copyin(call->process, float_state, frame->float_state, FLOAT_STATE_SIZE) != 0)
-		return -EFAULT;
-	return 0;
-}
-
-static int store_frame(struct call *call, const struct xnu_user_state *frame, uint64_t thread_state,
-		       uint64_t float_state)
-{
-	if (copyout(call->process, thread_state, frame->thread_state, thread_state_size(call->process)) != 0 ||
-	    copyout(call->process, float_state, frame->float_state, FLOAT_STATE_SIZE) != 0)
-		return -EFAULT;
-	return 0;
-}
-
 void dserver_handle_sigprocess(struct call *call)
 {
 	const struct dserver_rpc_sigprocess_request *rq = CALL_REQUEST(call, sigprocess);
-	struct thread *thread = call->thread;
-	struct interrupt_context *ctx = thread->interrupts;
+	struct interrupt_context *ctx = call->thread->interrupts;
+	struct signal_frame_result result;
 
 	if (!ctx) {
 		/* §7.1: only a signal handler, inside interrupt_enter, sends it. */
 		call_fail(call, EINVAL);
 		return;
 	}
-	struct xnu_user_state *frame = &ctx->frame;
-	int err = load_frame(call, frame, rq->thread_state, rq->float_state);
+	/* An upstream client's registers may be in a record too; it passes none of its own to match. */
+	const struct signal_frame_request request = { SIGNAL_FRAME_REQUEST(rq) };
 
-	if (err) {
-		call_fail(call, err);
+	if (!signal_frame_process(call, ctx, &request, &result))
+		return; /* the thread is gone; nobody reads the reply */
+	if (result.error) {
+		call_fail(call, result.error);
 		return;
 	}
-	xnu_thread_process_signal(thread->xnu, rq->bsd_signal_number, rq->linux_signal_number, rq->sender_pid,
-				  rq->code, rq->signal_address);
-	if (thread->dead)
-		return; /* the contexts are gone with the thread; nobody reads the reply */
-	err = store_frame(call, frame, rq->thread_state, rq->float_state);
-	if (err) {
-		call_fail(call, err);
-		return;
-	}
-	CALL_REPLY(call, sigprocess)->new_bsd_signal_number = frame->pending_signal;
+	CALL_REPLY(call, sigprocess)->new_bsd_signal_number = result.new_bsd_signal;
 }
 
 void dserver_handle_thread_suspended(struct call *call)
@@ -84,14 +49,14 @@ void dserver_handle_thread_suspended(struct call *call)
 	struct interrupt_context *ctx = thread->interrupts;
 
 	/* Outside a handler there is no frame to show a debugger: only the wait. */
-	if (ctx && load_frame(call, &ctx->frame, rq->thread_state, rq->float_state) != 0) {
+	if (ctx && signal_frame_copyin(call->process, &ctx->frame, rq->thread_state, rq->float_state) != 0) {
 		call_fail(call, -EFAULT);
 		return;
 	}
 	xnu_thread_wait_while_suspended(thread->xnu);
 	/* §7.7 step 3: the process may be gone; a failed write changes nothing. */
 	if (ctx && !thread->dead)
-		store_frame(call, &ctx->frame, rq->thread_state, rq->float_state);
+		signal_frame_copyout(call->process, &ctx->frame, rq->thread_state, rq->float_state);
 }
 
 /* W6: the target itself or its tracer. 0, or the positive errno to answer. */

@@ -87,6 +87,7 @@ int interrupt_push(struct thread *thread, struct interrupt_context **pushed)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->held.fd = -1;
+	ctx->thread = thread;
 	ctx->interrupted = thread->active_call;
 	if (ctx->interrupted) {
 		ctx->interrupted->context = ctx;
@@ -109,7 +110,7 @@ static void abort_call(struct call *call)
 		xnu_thread_abort(call->thread->xnu);
 }
 
-void dserver_handle_interrupt_enter(struct call *call)
+struct interrupt_context *interrupt_enter_abort(struct call *call)
 {
 	struct thread *thread = call->thread;
 	struct interrupt_context *ctx = thread->interrupts;
@@ -118,7 +119,7 @@ void dserver_handle_interrupt_enter(struct call *call)
 	while (ctx && ctx->entered_by != call)
 		ctx = ctx->below;
 	if (!ctx)
-		return;
+		return NULL;
 	ctx->entered_by = NULL;
 	/*
 	 * A call in the middle of a server-to-client call is not in an
@@ -129,6 +130,24 @@ void dserver_handle_interrupt_enter(struct call *call)
 		s2c_wait_for_progress(thread);
 	if (ctx->interrupted && !thread->dead)
 		abort_call(ctx->interrupted);
+	return thread->dead ? NULL : ctx;
+}
+
+void dserver_handle_interrupt_enter(struct call *call)
+{
+	interrupt_enter_abort(call);
+}
+
+int interrupt_load_float_state(struct xnu_user_state *frame)
+{
+	struct interrupt_context *ctx = (struct interrupt_context *)((char *)frame -
+								     offsetof(struct interrupt_context, frame));
+	const struct process *p = ctx->thread->process;
+
+	if (ctx->thread->dead || p->dead)
+		return -ESRCH;
+	/* §7.8: both flavours are 524 bytes. */
+	return copyin(p, ctx->float_state_address, frame->float_state, sizeof(frame->float_state));
 }
 
 void dserver_handle_interrupt_exit(struct call *call)

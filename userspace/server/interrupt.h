@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <dserver/protocol_base.h>
 
@@ -33,6 +34,7 @@ struct held_reply {
 
 struct interrupt_context {
 	struct interrupt_context *below;
+	struct thread *thread;     /* whose stack it is on (it goes with the thread) */
 	/* The call the thread was waiting on when the signal came, until it finishes. */
 	struct call *interrupted;
 	/* The interrupt_enter that pushed it, until its handler has run. */
@@ -40,6 +42,8 @@ struct interrupt_context {
 	struct held_reply held;
 	/* The registers thread_get_state / thread_set_state see meanwhile (§7.2). */
 	struct xnu_user_state frame;
+	/* Where the client keeps the float state that frame.float_pending says is not loaded yet. */
+	uint64_t float_state_address;
 };
 
 /* W9: how deep a thread's handlers may nest. */
@@ -51,6 +55,14 @@ struct interrupt_context {
  * 0, or -errno (the enter then fails and nothing changed).
  */
 int interrupt_push(struct thread *thread, struct interrupt_context **pushed);
+
+/*
+ * The work of interrupt_enter (and interrupt_enter_sigprocess) once the call
+ * runs: end the interrupted call's wait if it is abortable (§7.3 step 2).
+ * Returns the context the call pushed, or NULL if the thread's contexts
+ * are gone (it died).
+ */
+struct interrupt_context *interrupt_enter_abort(struct call *call);
 
 /* The interrupt_enter that pushed ctx could not start: undo the push. */
 void interrupt_cancel_push(struct thread *thread, struct interrupt_context *ctx);
@@ -66,6 +78,9 @@ void interrupt_push_reply(struct datagram *dg);
 
 /* interrupt_exit has replied: send what the popped context holds (if send), and free it. */
 void interrupt_context_release(struct interrupt_context *ctx, bool send);
+
+/* glue's host_load_float_state: the client's float state into a context's frame. 0 or -errno. */
+int interrupt_load_float_state(struct xnu_user_state *frame);
 
 /* The thread is gone: drop its contexts and what they hold. */
 void interrupt_drop_all(struct thread *thread);

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		return 1;
 	loop_set_before_sleep(transport_flush);
 	log_info("server", "listening on %s", server_config.socket_path);
-	err = extension_marker_open(server_config.socket_path);
+	err = extension_marker_open(server_config.socket_path, sigrecord_active());
 	if (err)
 		log_warn("server", "no extension marker (%s): clients will use the upstream protocol only",
 			 strerror(-err));

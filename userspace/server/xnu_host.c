@@ -12,6 +12,7 @@
 #include "client_memory.h"
 #include "fiber.h"
 #include "glue.h"
+#include "interrupt.h"
 #include "log.h"
 #include "loop.h"
 #include "s2c.h"
@@ -107,6 +108,12 @@ int host_thread_signal(struct xnu_thread *thread, int linux_signal)
 	if (syscall(SYS_tgkill, t->process->global_pid, t->global_tid, linux_signal) != 0)
 		return -errno;
 	return 0;
+}
+
+/* xnu/ shows a thread only the frames of its interrupt contexts (interrupt.c), so this is one. */
+int host_load_float_state(struct xnu_user_state *frame)
+{
+	return interrupt_load_float_state(frame);
 }
 
 void host_thread_return(struct xnu_thread *thread, int32_t code)

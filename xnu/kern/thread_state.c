@@ -7,6 +7,12 @@
  * XNU's x86 ones (osfmk/i386/pcb.c): a flavor of the other bitness than
  * the task's, or too little room, is KERN_INVALID_ARGUMENT; a state to set
  * must have exactly its flavor's size.
+ *
+ * A frame the server filled from a signal record has no float state yet
+ * (float_pending): it is read from the client when a float flavor is
+ * first asked for, also for an exception message that carries one, and a
+ * client that cannot be read then makes that request fail, as a thread
+ * whose state cannot be fetched does in XNU.
  */
 #include <string.h>
 
@@ -51,10 +57,22 @@ static void get_exception_state(const struct xnu_thread *thread, bool have_frame
 	}
 }
 
-/* The flavor's own state (not the tagged unified form) into out; its size in words. */
-static uint32_t get_plain(struct xnu_thread *thread, thread_state_flavor_t flavor, bool is_64_bit, void *out)
+/* The frame's float state is the client's: read it now if the server has not yet. */
+static kern_return_t load_float_state(struct xnu_user_state *frame)
 {
-	const struct xnu_user_state *frame = thread_frame(thread);
+	if (!frame || !frame->float_pending)
+		return KERN_SUCCESS;
+	if (host_load_float_state(frame) != 0)
+		return KERN_FAILURE;
+	frame->float_pending = false;
+	return KERN_SUCCESS;
+}
+
+/* The flavor's own state (not the tagged unified form) into out, *words its size. */
+static kern_return_t get_plain(struct xnu_thread *thread, thread_state_flavor_t flavor, bool is_64_bit, void *out,
+			       uint32_t *words)
+{
+	struct xnu_user_state *frame = thread_frame(thread);
 	const struct xnu_user_state *f = frame ? frame : &zero_frame;
 
 	switch (flavor) {
@@ -63,15 +81,23 @@ static uint32_t get_plain(struct xnu_thread *thread, thread_state_flavor_t flavo
 		size_t size = is_64_bit ? THREAD_STATE64_SIZE : THREAD_STATE32_SIZE;
 
 		memcpy(out, f->thread_state, size);
-		return (uint32_t)(size / 4);
+		*words = (uint32_t)(size / 4);
+		return KERN_SUCCESS;
 	}
 	case x86_FLOAT_STATE64:
-	case x86_FLOAT_STATE32:
+	case x86_FLOAT_STATE32: {
+		kern_return_t kr = load_float_state(frame);
+
+		if (kr != KERN_SUCCESS)
+			return kr;
 		memcpy(out, f->float_state, FLOAT_STATE_SIZE);
-		return FLOAT_STATE_SIZE / 4;
+		*words = FLOAT_STATE_SIZE / 4;
+		return KERN_SUCCESS;
+	}
 	default:
 		get_exception_state(thread, frame != NULL, is_64_bit, out);
-		return is_64_bit ? x86_EXCEPTION_STATE64_COUNT : x86_EXCEPTION_STATE32_COUNT;
+		*words = is_64_bit ? x86_EXCEPTION_STATE64_COUNT : x86_EXCEPTION_STATE32_COUNT;
+		return KERN_SUCCESS;
 	}
 }
 
@@ -121,15 +147,17 @@ kern_return_t thread_state_get(struct xnu_thread *thread, thread_state_flavor_t 
 	if (flavor == f64 || flavor == f32) {
 		if ((flavor == f64) != is_64_bit)
 			return KERN_INVALID_ARGUMENT;
-		*count = get_plain(thread, flavor, is_64_bit, state);
-		return KERN_SUCCESS;
+		return get_plain(thread, flavor, is_64_bit, state, count);
 	}
 	/* The unified flavor: a header naming the task's flavor, then that state, zero-padded. */
 	uint32_t words = flavor_words(flavor);
 	x86_state_hdr_t hdr = { .flavor = (uint32_t)(is_64_bit ? f64 : f32) };
+	kern_return_t kr;
 
 	memset(state, 0, 4 * words);
-	hdr.count = get_plain(thread, (thread_state_flavor_t)hdr.flavor, is_64_bit, state + HEADER_WORDS);
+	kr = get_plain(thread, (thread_state_flavor_t)hdr.flavor, is_64_bit, state + HEADER_WORDS, &hdr.count);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	memcpy(state, &hdr, sizeof(hdr));
 	*count = words;
 	return KERN_SUCCESS;
@@ -151,8 +179,10 @@ static kern_return_t set_plain(struct xnu_user_state *frame, thread_state_flavor
 		if (!user_address(ts.rip) || !user_address(ts.rsp))
 			return KERN_INVALID_ARGUMENT;
 		ts.rflags = (ts.rflags & ~EFL_USER_CLEAR) | EFL_USER_SET;
-		if (frame)
+		if (frame) {
 			memcpy(frame->thread_state, &ts, sizeof(ts));
+			frame->modified = true;
+		}
 		break;
 	}
 	case x86_THREAD_STATE32: {
@@ -160,14 +190,20 @@ static kern_return_t set_plain(struct xnu_user_state *frame, thread_state_flavor
 
 		memcpy(&ts, state, sizeof(ts));
 		ts.eflags = (uint32_t)((ts.eflags & ~EFL_USER_CLEAR) | EFL_USER_SET);
-		if (frame)
+		if (frame) {
 			memcpy(frame->thread_state, &ts, sizeof(ts));
+			frame->modified = true;
+		}
 		break;
 	}
 	case x86_FLOAT_STATE64:
 	case x86_FLOAT_STATE32:
-		if (frame)
+		/* Replaced whole: what the client had is of no use any more. */
+		if (frame) {
 			memcpy(frame->float_state, state, FLOAT_STATE_SIZE);
+			frame->float_pending = false;
+			frame->float_modified = true;
+		}
 		break;
 	default:
 		/* The exception state describes the fault; it cannot be set. */
@@ -182,7 +218,6 @@ kern_return_t thread_state_set(struct xnu_thread *thread, thread_state_flavor_t 
 	bool is_64_bit = thread->task->is_64_bit;
 	struct xnu_user_state *frame = thread_frame(thread);
 	thread_state_flavor_t f64, f32;
-	kern_return_t kr;
 
 	if (!thread->active)
 		return KERN_TERMINATED;
@@ -191,18 +226,14 @@ kern_return_t thread_state_set(struct xnu_thread *thread, thread_state_flavor_t 
 	if (flavor == f64 || flavor == f32) {
 		if ((flavor == f64) != is_64_bit)
 			return KERN_INVALID_ARGUMENT;
-		kr = set_plain(frame, flavor, state);
-	} else {
-		/* The unified flavor: its header must name the task's flavor, with that flavor's size. */
-		x86_state_hdr_t hdr;
-		thread_state_flavor_t inner = is_64_bit ? f64 : f32;
-
-		memcpy(&hdr, state, sizeof(hdr));
-		if (hdr.flavor != (uint32_t)inner || hdr.count != flavor_words(inner))
-			return KERN_INVALID_ARGUMENT;
-		kr = set_plain(frame, inner, state + HEADER_WORDS);
+		return set_plain(frame, flavor, state);
 	}
-	if (kr == KERN_SUCCESS)
-		frame->modified = true;
-	return kr;
+	/* The unified flavor: its header must name the task's flavor, with that flavor's size. */
+	x86_state_hdr_t hdr;
+	thread_state_flavor_t inner = is_64_bit ? f64 : f32;
+
+	memcpy(&hdr, state, sizeof(hdr));
+	if (hdr.flavor != (uint32_t)inner || hdr.count != flavor_words(inner))
+		return KERN_INVALID_ARGUMENT;
+	return set_plain(frame, inner, state + HEADER_WORDS);
 }

@@ -119,6 +119,8 @@ static void simple_usage(FILE *out)
 		     "  %-15s %s, default %llu; best of %d rounds\n",
 		simple->name, simple->count_name, simple->count_name, simple->count_what,
 		(unsigned long long)simple->default_count, simple->rounds);
+	if (simple->notes)
+		fputs(simple->notes, out);
 }
 
 int bench_simple_main(const struct bench_simple *bench, int argc, char **argv)

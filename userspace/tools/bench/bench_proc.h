@@ -45,6 +45,7 @@ struct bench_simple {
 	int rounds;                /* best of */
 	char *server_binary;       /* filled in before run */
 	size_t server_binary_size;
+	const char *notes;         /* more usage lines, or NULL */
 	int (*run)(uint64_t count); /* 0 or -1 */
 	void (*stop)(void);        /* after run, whatever it returned */
 };

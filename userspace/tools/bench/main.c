@@ -13,7 +13,7 @@ static const struct {
 	{ "null-call", bench_null_call, "get_tracer round trip through dserver against raw datagrams" },
 	{ "mach-msg", bench_mach_msg, "64-byte Mach message round trip between two clients against a raw relay" },
 	{ "mach-msg-throughput", bench_mach_msg_throughput, "Mach messages per second from 4 senders to 1 receiver" },
-	{ "signal", bench_signal, "one handled signal with the interrupt protocol against a plain handler" },
+	{ "signal", bench_signal, "one handled signal, fallback and eBPF fast path, against a plain handler" },
 };
 
 static void usage(FILE *out)
