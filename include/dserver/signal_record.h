@@ -57,6 +57,10 @@ _Static_assert(__builtin_offsetof(struct dserver_signal_record, flags) == 40, "r
 _Static_assert(__builtin_offsetof(struct dserver_signal_record, regs) == 48, "record layout");
 _Static_assert(sizeof(struct dserver_signal_record) == 216, "record layout (a multiple of 8: the array's stride)");
 
+/* The managed-process bitmap: one bit per possible pid (PID_MAX_LIMIT on 64-bit is 2^22). */
+#define DSERVER_MANAGED_PID_LIMIT (1u << 22)
+#define DSERVER_MANAGED_WORDS (DSERVER_MANAGED_PID_LIMIT / 64)
+
 /* Names the kernel shows (at most 15 characters: BPF_OBJ_NAME_LEN - 1). */
 #define DSERVER_BPF_PROG_NAME    "dserver_signal"
 #define DSERVER_BPF_RECORDS_NAME "dserver_records"

@@ -43,7 +43,7 @@ static int read_counts(struct ipc_counts *out)
 	close(sock);
 	if (fd >= 0)
 		close(fd);
-	if (n != 64 || *(int32_t *)(reply + 4) != 0)
+	if (n != 64 || *(int32_t *)(reply + 4) != 0) /* §11: the reply is 64 bytes */
 		return -1;
 	memcpy(&out->live_ports, reply + 24, 8);
 	memcpy(&out->objects, reply + 32, 8);

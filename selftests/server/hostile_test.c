@@ -940,7 +940,7 @@ ATTACK(attack_unmanaged)
 	struct child c;
 
 	request(req, sizeof(req), DSERVER_STATS);
-	call_expect(_metadata, self->sock, &self->server, req, sizeof(req), NULL, 0, 64, 0, &r);
+	call_expect(_metadata, self->sock, &self->server, req, sizeof(req), NULL, 0, 64, 0, &r); /* §11 */
 	EXPECT_LE(0, r.fd) TH_LOG("dserver_stats: no descriptor");
 	if (r.fd >= 0)
 		close(r.fd);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,44 +21,100 @@
 #error "DSERVER_BINARY must name the server built in this tree"
 #endif
 
+#ifndef NOBPF_EXEC_BINARY
+#error "NOBPF_EXEC_BINARY must name selftests/tools/nobpf_exec built in this tree"
+#endif
+
 int test_server_start(struct test_server *s, const char *extra_arg)
 {
-	struct timespec pause = { 0, 2000000 };
+	/* ctest runs some tests once per --io and --bpf mode (CMakeLists.txt). */
+	const char *level = getenv("DSERVER_TEST_LOG_LEVEL");
+	const char *io = getenv("DSERVER_TEST_IO");
+	const char *bpf = getenv("DSERVER_TEST_BPF");
+	const char *old_kernel = getenv("DSERVER_TEST_OLD_KERNEL");
+	struct test_server_options options = {
+		.log_level = level ? level : "error",
+		.old_kernel = old_kernel && !strcmp(old_kernel, "1"),
+	};
+	char io_arg[32], bpf_arg[32];
+	int n = 0;
 
+	if (io && *io) {
+		snprintf(io_arg, sizeof(io_arg), "--io=%s", io);
+		options.args[n++] = io_arg;
+	}
+	if (bpf && *bpf) {
+		snprintf(bpf_arg, sizeof(bpf_arg), "--bpf=%s", bpf);
+		options.args[n++] = bpf_arg;
+	}
+	options.args[n] = extra_arg;
+	return test_server_start_with(s, &options);
+}
+
+/* The server's command line, for execv: [nobpf_exec] dserver --socket PATH [options]. */
+static void server_argv(const struct test_server *s, const struct test_server_options *o,
+			const char **argv)
+{
+	int argc = 0;
+
+	if (o->old_kernel)
+		argv[argc++] = "nobpf_exec";
+	argv[argc++] = DSERVER_BINARY;
+	argv[argc++] = "--socket";
+	argv[argc++] = s->socket_path;
+	if (o->log_level) {
+		argv[argc++] = "--log-level";
+		argv[argc++] = o->log_level;
+	}
+	for (int i = 0; i < TEST_SERVER_MAX_ARGS && o->args[i]; i++)
+		argv[argc++] = o->args[i];
+	argv[argc] = NULL;
+}
+
+int test_server_start_with(struct test_server *s, const struct test_server_options *o)
+{
+	struct timespec pause = { 0, 2000000 };
+	const char *argv[TEST_SERVER_MAX_ARGS + 8];
+
+	s->pid = 0;
+	s->exit_status = 0;
+	s->stderr_fd = -1;
 	snprintf(s->dir, sizeof(s->dir), "/tmp/dserver-test-XXXXXX");
 	if (!mkdtemp(s->dir))
 		return -errno;
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s/sock", s->dir);
+	server_argv(s, o, argv);
+	/* A file, not a pipe: a server that logs much must never block on a reader. */
+	if (o->capture_stderr) {
+		s->stderr_fd = memfd_create("dserver-stderr", MFD_CLOEXEC);
+		if (s->stderr_fd < 0)
+			return -errno;
+	}
 	s->pid = fork();
 	if (s->pid < 0)
 		return -errno;
 	if (s->pid == 0) {
-		const char *level = getenv("DSERVER_TEST_LOG_LEVEL");
-		/* ctest runs the server tests once per --io mode (CMakeLists.txt). */
-		const char *io = getenv("DSERVER_TEST_IO");
-		char io_arg[32];
-		const char *argv[8] = { "dserver", "--socket", s->socket_path, "--log-level",
-					level ? level : "error" };
-		int argc = 5;
-
-		if (io && *io) {
-			snprintf(io_arg, sizeof(io_arg), "--io=%s", io);
-			argv[argc++] = io_arg;
-		}
-		argv[argc++] = extra_arg;
-		execv(DSERVER_BINARY, (char *const *)argv);
+		if (s->stderr_fd >= 0)
+			dup2(s->stderr_fd, STDERR_FILENO);
+		execv(o->old_kernel ? NOBPF_EXEC_BINARY : DSERVER_BINARY, (char *const *)argv);
 		_exit(127);
 	}
-	/* Wait until the socket exists (at most 5 s). */
+	/* Wait until the socket exists (at most 5 s), or the server has given up. */
 	for (int i = 0; i < 2500; i++) {
 		struct stat st;
 
 		if (stat(s->socket_path, &st) == 0)
 			return 0;
+		if (waitpid(s->pid, &s->exit_status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			rmdir(s->dir);
+			return -ECHILD;
+		}
 		nanosleep(&pause, NULL);
 	}
 	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
+	waitpid(s->pid, &s->exit_status, 0);
+	s->pid = 0;
 	return -ETIMEDOUT;
 }
 
@@ -68,11 +125,32 @@ int test_server_stop(struct test_server *s)
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, &status, 0);
+		s->exit_status = status;
 		s->pid = 0;
 	}
 	unlink(s->socket_path);
 	rmdir(s->dir);
+	/* A server that was never started has a zeroed struct: leave stdio alone. */
+	if (s->stderr_fd > STDERR_FILENO)
+		close(s->stderr_fd);
+	s->stderr_fd = -1;
 	return status;
+}
+
+char *test_server_stderr(const struct test_server *s)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+
+	if (s->stderr_fd < 0 || fstat(s->stderr_fd, &st) != 0)
+		return NULL;
+	text = malloc((size_t)st.st_size + 1);
+	if (!text)
+		return NULL;
+	n = pread(s->stderr_fd, text, (size_t)st.st_size, 0);
+	text[n > 0 ? n : 0] = '\0';
+	return text;
 }
 
 int test_server_fd_count(const struct test_server *s)

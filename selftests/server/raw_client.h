@@ -6,6 +6,7 @@
 #ifndef DSERVER_TEST_RAW_CLIENT_H
 #define DSERVER_TEST_RAW_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,14 +14,41 @@
 
 struct test_server {
 	pid_t pid;
+	int exit_status; /* as waitpid gives it, once the server has been reaped */
+	int stderr_fd;   /* what the server wrote to stderr (capture_stderr), or -1 */
 	char dir[64];
 	char socket_path[100];
 };
 
-/* Start build-tree dserver on a private socket; 0 or -errno. */
+/*
+ * Start build-tree dserver on a private socket; 0 or -errno. The
+ * environment chooses its modes, so that ctest can run one test in several:
+ * DSERVER_TEST_LOG_LEVEL (default error), DSERVER_TEST_IO (--io=),
+ * DSERVER_TEST_BPF (--bpf=) and DSERVER_TEST_OLD_KERNEL=1 (start it through
+ * nobpf_exec: a kernel without bpf()).
+ */
 int test_server_start(struct test_server *server, const char *extra_arg);
-/* SIGTERM, wait; returns the exit status as waitpid gives it. */
+
+#define TEST_SERVER_MAX_ARGS 6
+
+/* How test_server_start_with starts the server; the environment plays no part. */
+struct test_server_options {
+	const char *args[TEST_SERVER_MAX_ARGS]; /* extra arguments, up to the first NULL */
+	const char *log_level;                  /* NULL: the server's default */
+	bool old_kernel;                        /* through nobpf_exec: bpf() fails with ENOSYS */
+	bool capture_stderr;                    /* keep stderr for test_server_stderr() */
+};
+
+/*
+ * 0 once the server listens, -ECHILD if it exited first (exit_status says
+ * how), other -errno for other failures. Whatever the result,
+ * test_server_stop releases what is left (the captured stderr).
+ */
+int test_server_start_with(struct test_server *server, const struct test_server_options *options);
+/* SIGTERM, wait; returns the exit status as waitpid gives it, -1 if it was not running. */
 int test_server_stop(struct test_server *server);
+/* What the server has written to stderr so far, NUL-terminated (free it); NULL if not captured. */
+char *test_server_stderr(const struct test_server *server);
 /* Number of open descriptors of the server process. */
 int test_server_fd_count(const struct test_server *server);
 

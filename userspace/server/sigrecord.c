@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <dserver/protocol_base.h>
+#include <dserver/signal_path.h>
 
 #include "log.h"
 #include "process.h"
@@ -42,6 +43,7 @@ static struct {
 	struct dserver_signal_bpf *skel;
 	const volatile struct dserver_signal_record *records; /* PROT_READ view of the array */
 	size_t records_size;
+	_Atomic uint64_t *managed; /* the managed-process bitmap, written here, read by the program */
 	char *pin_dir;
 	uint32_t prog_id;
 	int32_t free_slots[DSERVER_SIGNAL_RECORD_SLOTS]; /* a stack of unused slots */
@@ -82,29 +84,7 @@ uint64_t sigrecord_served(void)
 
 static const char *reason_text(enum dserver_signal_path_reason reason)
 {
-	switch (reason) {
-	case DSERVER_SIGNAL_REASON_NONE:
-		return "active";
-	case DSERVER_SIGNAL_REASON_DISABLED:
-		return "disabled by --bpf=off";
-	case DSERVER_SIGNAL_REASON_NOT_BUILT:
-		return "built without eBPF support";
-	case DSERVER_SIGNAL_REASON_NO_SYSCALL:
-		return "the kernel has no bpf() system call";
-	case DSERVER_SIGNAL_REASON_NO_PERMISSION:
-		return "bpf() is not permitted (needs CAP_BPF and CAP_PERFMON, or root)";
-	case DSERVER_SIGNAL_REASON_NO_BTF:
-		return "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-	case DSERVER_SIGNAL_REASON_NO_TRACEPOINT:
-		return "the signal_deliver tracepoint cannot be attached to";
-	case DSERVER_SIGNAL_REASON_VERIFIER:
-		return "the kernel's verifier rejected the program";
-	case DSERVER_SIGNAL_REASON_NOT_X86_64:
-		return "signal records exist for x86_64 only";
-	case DSERVER_SIGNAL_REASON_OTHER:
-		break;
-	}
-	return "the program could not be loaded";
+	return dserver_signal_path_reason_text(reason);
 }
 
 #ifdef DSERVER_HAVE_BPF
@@ -256,6 +236,11 @@ static int load(void)
 	if (view == MAP_FAILED)
 		return fail(DSERVER_SIGNAL_REASON_OTHER, errno);
 	state.records = view;
+	view = mmap(NULL, DSERVER_MANAGED_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    bpf_map__fd(state.skel->maps.dserver_managed), 0);
+	if (view == MAP_FAILED)
+		return fail(DSERVER_SIGNAL_REASON_OTHER, errno);
+	state.managed = view;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(state.skel->progs.dserver_signal), &info, &info_len) == 0)
 		state.prog_id = info.id;
@@ -271,6 +256,9 @@ static void unload(void)
 	if (state.records)
 		munmap((void *)state.records, state.records_size);
 	state.records = NULL;
+	if (state.managed)
+		munmap((void *)state.managed, DSERVER_MANAGED_WORDS * sizeof(uint64_t));
+	state.managed = NULL;
 	dserver_signal_bpf__destroy(state.skel);
 	state.skel = NULL;
 	state.prog_id = 0;
@@ -281,14 +269,20 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 {
 	if (request == SIGRECORD_OFF) {
 		state.reason = DSERVER_SIGNAL_REASON_DISABLED;
+		if (pin_dir) {
+			log_error("bpf", "--bpf-pin %s: there is no program to pin with --bpf=off", pin_dir);
+			return -1;
+		}
 		log_notice("bpf", "signal path: userspace (%s)", reason_text(state.reason));
 		return 0;
 	}
 	if (load() != 0) {
 		unload();
-		if (request == SIGRECORD_ON) {
-			log_error("bpf", "--bpf=on: the eBPF signal path cannot start: %s (%s)",
-				  reason_text(state.reason), strerror(state.reason_errno));
+		/* Asking for pins asks for the program: quietly not pinning would leave bpftool nothing. */
+		if (request == SIGRECORD_ON || pin_dir) {
+			log_error("bpf", "%s: the eBPF signal path cannot start: %s (%s)",
+				  request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin", reason_text(state.reason),
+				  strerror(state.reason_errno));
 			return -1;
 		}
 		log_warn("bpf", "signal path: userspace fallback: %s (%s)", reason_text(state.reason),
@@ -330,10 +324,10 @@ static uint64_t settled_seq(int32_t slot)
 void sigrecord_thread_attach(struct thread *thread)
 {
 	struct process *p = thread->process;
-	uint32_t tgid = (uint32_t)p->global_pid, tid = (uint32_t)thread->global_tid, one = 1;
+	uint32_t tgid = (uint32_t)p->global_pid, tid = (uint32_t)thread->global_tid;
 	int32_t slot;
 
-	if (!state.active || thread->record_slot >= 0)
+	if (!state.active || thread->record_slot >= 0 || tgid >= DSERVER_MANAGED_PID_LIMIT)
 		return;
 	if (!state.free_count) {
 		log_debug("bpf", "pid %d tid %d: no record slot left; its signals take the userspace path", p->pid,
@@ -343,15 +337,13 @@ void sigrecord_thread_attach(struct thread *thread)
 	slot = state.free_slots[--state.free_count];
 	/* What an earlier owner left there is not this thread's. */
 	thread->record_taken_seq = settled_seq(slot);
-	if (bpf_map__update_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), &slot, sizeof(slot), BPF_ANY) ||
-	    bpf_map__update_elem(state.skel->maps.dserver_managed, &tgid, sizeof(tgid), &one, sizeof(one),
-				 BPF_ANY)) {
-		log_warn("bpf", "pid %d tid %d: the program's maps refused it (%m); userspace path", p->pid,
+	if (bpf_map__update_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), &slot, sizeof(slot), BPF_ANY)) {
+		log_warn("bpf", "pid %d tid %d: the program's slot map refused it (%m); userspace path", p->pid,
 			 thread->tid);
-		bpf_map__delete_elem(state.skel->maps.dserver_slots, &tid, sizeof(tid), 0);
 		state.free_slots[state.free_count++] = slot;
 		return;
 	}
+	atomic_fetch_or(&state.managed[tgid / 64], (uint64_t)1 << (tgid % 64));
 	thread->record_slot = slot;
 }
 
@@ -370,8 +362,8 @@ void sigrecord_process_detach(struct process *process)
 {
 	uint32_t tgid = (uint32_t)process->global_pid;
 
-	if (state.active)
-		bpf_map__delete_elem(state.skel->maps.dserver_managed, &tgid, sizeof(tgid), 0);
+	if (state.active && tgid < DSERVER_MANAGED_PID_LIMIT)
+		atomic_fetch_and(&state.managed[tgid / 64], ~((uint64_t)1 << (tgid % 64)));
 }
 
 bool sigrecord_take(struct thread *thread, const struct sigrecord_expect *expect, struct dserver_signal_record *out)

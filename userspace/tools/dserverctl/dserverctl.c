@@ -22,6 +22,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <dserver/signal_path.h>
+#include <dserver/signal_record.h>
+
 #define ARCH_X86_64 2
 #define CALL_DEBUG_LIST_PROCESSES 0x8000004Du /* §3, §10 */
 #define CALL_DSERVER_STATS 0xC0000001u       /* §11 */
@@ -48,7 +51,8 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  stats       per-call statistics: calls, errors, mean service time\n"
 		"  processes   the registered processes and their port counts\n"
-		"  status      live ports, IPC objects and registered processes\n"
+		"  status      live ports, IPC objects, registered processes and the\n"
+		"              signal path (eBPF or userspace, and why)\n"
 		"\n"
 		"options:\n"
 		"  -s, --socket PATH   the server socket (default: $DSERVER_SOCKET)\n"
@@ -82,7 +86,10 @@ static uint64_t get_u64(const unsigned char *p)
 struct reply {
 	uint64_t count;
 	int fd;  /* the records' pipe, or -1 */
-	uint64_t live_ports, objects; /* dserver_stats only */
+	/* dserver_stats only: */
+	uint64_t live_ports, objects, signals_from_records;
+	uint32_t signal_path, bpf_prog_id, signal_path_reason;
+	int32_t signal_path_errno;
 };
 
 static int client_socket(void)
@@ -228,6 +235,11 @@ static int call(const char *socket_path, uint32_t number, const char *name, size
 	if (reply_size >= STATS_REPLY_SIZE) {
 		out->live_ports = get_u64(buf + 24);
 		out->objects = get_u64(buf + 32);
+		out->signals_from_records = get_u64(buf + 40);
+		out->signal_path = get_u32(buf + 48);
+		out->bpf_prog_id = get_u32(buf + 52);
+		out->signal_path_reason = get_u32(buf + 56);
+		out->signal_path_errno = (int32_t)get_u32(buf + 60);
 	}
 	if (index >= 0) {
 		if (index >= nfds) {
@@ -362,6 +374,38 @@ static int cmd_processes(const char *socket_path)
 
 /* --- status --- */
 
+/* How signals reach the server, and where to look at the eBPF side of it (README, "Signals and eBPF"). */
+static void print_signal_path(const struct reply *stats)
+{
+	if (stats->signal_path == DSERVER_SIGNAL_PATH_EBPF) {
+		printf("signal path eBPF (program %s, id %" PRIu32 ")\n", DSERVER_BPF_PROG_NAME,
+		       stats->bpf_prog_id);
+		printf("signals from records %" PRIu64 "\n", stats->signals_from_records);
+		/* Other servers' maps have the same names: the program's own line lists its map ids. */
+		printf("inspect with:\n"
+		       "  bpftool prog show id %" PRIu32 "\n"
+		       "  bpftool map dump name %s\n"
+		       "  bpftool map dump name %s\n"
+		       "  bpftool map dump name %s\n",
+		       stats->bpf_prog_id, DSERVER_BPF_RECORDS_NAME, DSERVER_BPF_MANAGED_NAME,
+		       DSERVER_BPF_SLOTS_NAME);
+		return;
+	}
+	if (stats->signal_path != DSERVER_SIGNAL_PATH_USERSPACE) {
+		printf("signal path unknown (%" PRIu32 ")\n", stats->signal_path);
+		return;
+	}
+	/* Asked for (--bpf=off) or not built is a choice; anything else is a fallback from eBPF. */
+	printf("signal path userspace%s: %s", stats->signal_path_reason == DSERVER_SIGNAL_REASON_DISABLED ||
+							stats->signal_path_reason == DSERVER_SIGNAL_REASON_NOT_BUILT
+						? ""
+						: " fallback",
+	       dserver_signal_path_reason_text(stats->signal_path_reason));
+	if (stats->signal_path_errno > 0)
+		printf(" (errno %" PRId32 ": %s)", stats->signal_path_errno, strerror(stats->signal_path_errno));
+	printf("\n");
+}
+
 static void ignore_record(const unsigned char *rec)
 {
 	(void)rec;
@@ -384,6 +428,7 @@ static int cmd_status(const char *socket_path)
 	printf("ipc objects %" PRIu64 "\n", stats.objects);
 	/* The kernel pseudo-process (pid 0) is not a client. */
 	printf("processes   %" PRIu64 "\n", processes.count ? processes.count - 1 : 0);
+	print_signal_path(&stats);
 	return 0;
 }
 
