@@ -191,6 +191,13 @@ int BPF_PROG(dserver_signal, int sig, struct kernel_siginfo *info, struct k_siga
 
 	if (!managed || !(*managed & (1ull << (tgid % 64))))
 		return 0;
+	/*
+	 * libdserver's suspend (34) and S2C (35) signals never use a record, and
+	 * one arriving between a signal and its handler's call would overwrite
+	 * that signal's record (which then falls back to a copy-in).
+	 */
+	if (sig == DSERVER_SIGNAL_RECORD_SUSPEND || sig == DSERVER_SIGNAL_RECORD_S2C)
+		return 0;
 	slot = bpf_map_lookup_elem(&dserver_slots, &tid);
 	if (!slot)
 		return 0;

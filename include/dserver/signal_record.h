@@ -61,6 +61,10 @@ _Static_assert(sizeof(struct dserver_signal_record) == 216, "record layout (a mu
 #define DSERVER_MANAGED_PID_LIMIT (1u << 22)
 #define DSERVER_MANAGED_WORDS (DSERVER_MANAGED_PID_LIMIT / 64)
 
+/* Not recorded: libdserver's own signals (PROTOCOL.md §7.7, §8; <dserver/signal.h>). */
+#define DSERVER_SIGNAL_RECORD_SUSPEND 34
+#define DSERVER_SIGNAL_RECORD_S2C 35
+
 /* Names the kernel shows (at most 15 characters: BPF_OBJ_NAME_LEN - 1). */
 #define DSERVER_BPF_PROG_NAME    "dserver_signal"
 #define DSERVER_BPF_RECORDS_NAME "dserver_records"

@@ -21,12 +21,17 @@
 
 #include <dserver/rpc.h>
 #include <dserver/signal.h>
+#include <dserver/signal_record.h>
 
 #include "client.h"
 #include "rpc_transport.h"
 #include "signal_state.h"
 
 #define LINUX_SIGNALS 32 /* 1-31 */
+
+/* The eBPF program leaves these alone: their handlers never use a record. */
+_Static_assert(DSERVER_SIGNAL_SUSPEND == DSERVER_SIGNAL_RECORD_SUSPEND && DSERVER_SIGNAL_S2C == DSERVER_SIGNAL_RECORD_S2C,
+	       "the signals the eBPF program skips are libdserver's own");
 /* Room for the protocol's calls and the program's handler, with sanitizers' frames. */
 #define ALT_STACK_SIZE (256 * 1024)
 

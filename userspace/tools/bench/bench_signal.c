@@ -34,6 +34,7 @@
 
 #include <dserver/rpc.h>
 #include <dserver/signal.h>
+#include <dserver/signal_path.h>
 #include <dserver/signal_record.h>
 
 #include "bench.h"
@@ -195,9 +196,9 @@ static int check_fast_path(void)
 		b.fast = c.path == DSERVER_SIGNAL_PATH_EBPF;
 	}
 	if (!b.fast)
-		fprintf(stderr, "signal: no signal_fast figures: the default dserver runs the userspace signal path "
-				"(enum dserver_signal_path_reason %u, %s); `dserver --log-level notice` says why\n",
-			c.reason, c.reason_errno ? strerror(c.reason_errno) : "no errno");
+		fprintf(stderr, "signal: no signal_fast figures: the default dserver runs the userspace signal path: "
+				"%s (%s)\n",
+			dserver_signal_path_reason_text(c.reason), c.reason_errno ? strerror(c.reason_errno) : "no errno");
 	return 0;
 }
 
