@@ -240,10 +240,46 @@ server_status=$?
 server_pid=
 check "the server exited cleanly" test "$server_status" -eq 0
 pins=$(ls -A "$pin" 2>&1)
-if [ -z "$pins" ] && rmdir "$pin"; then
+if [ -z "$pins" ]; then
 	ok "no pins are left in $pin"
 else
 	not_ok "no pins are left in $pin" "$pins"
+fi
+check "program $prog_id is unloaded" eventually program_unloaded
+
+# --- a server killed outright leaves its pins; the next one replaces them ---
+start_pinned() {
+	rm -f "$socket"
+	"$server" --socket "$socket" --bpf=on --bpf-pin "$pin" 2>"$dir/stderr" &
+	server_pid=$!
+	for _ in $(seq 500); do
+		[ -S "$socket" ] && break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	[ -S "$socket" ]
+}
+start_pinned
+kill -KILL "$server_pid"
+wait "$server_pid"
+server_pid=
+check "a SIGKILLed server leaves its program pinned" test -e "$pin/dserver_signal"
+if start_pinned && grep -q "replaced 5 pins" "$dir/stderr"; then
+	ok "the next server replaces the 5 stale pins"
+else
+	not_ok "the next server replaces the 5 stale pins" "$(cat "$dir/stderr")"
+fi
+prog_id=$(sed -n 's/.*program dserver_signal, id \([0-9]\+\).*/\1/p' "$dir/stderr")
+pinned_id=$("$bpftool" prog show pinned "$pin/dserver_signal" 2>&1 | sed -n 's/^\([0-9]\+\): .*/\1/p')
+check "the pinned program is the new server's ($prog_id)" test -n "$prog_id" -a "$pinned_id" = "$prog_id"
+kill -TERM "$server_pid"
+wait "$server_pid"
+server_pid=
+pins=$(ls -A "$pin" 2>&1)
+if [ -z "$pins" ] && rmdir "$pin"; then
+	ok "no pins are left in $pin"
+else
+	not_ok "no pins are left in $pin after a clean exit" "$pins"
 fi
 check "program $prog_id is unloaded" eventually program_unloaded
 

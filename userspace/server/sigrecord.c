@@ -164,6 +164,38 @@ static int fail(enum dserver_signal_path_reason reason, int err)
 
 #define BPF_FS_MAGIC 0xcafe4a11
 
+/* Remove path if it exists; whether it did. */
+static bool remove_pin(const char *path)
+{
+	return unlink(path) == 0;
+}
+
+/*
+ * A server that did not exit cleanly (SIGKILL, a crash) leaves its pins;
+ * the kernel keeps those objects only for them. Replace them rather than
+ * refuse to start. The map pins are named as libbpf names them ('.' -> '_').
+ */
+static void remove_stale_pins(const char *dir)
+{
+	struct bpf_map *map;
+	char path[4096];
+	int removed = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, DSERVER_BPF_PROG_NAME);
+	removed += remove_pin(path);
+	bpf_object__for_each_map(map, state.skel->obj) {
+		int len = snprintf(path, sizeof(path), "%s/", dir);
+
+		snprintf(path + len, sizeof(path) - (size_t)len, "%s", bpf_map__name(map));
+		for (char *c = path + len; *c; c++)
+			if (*c == '.')
+				*c = '_';
+		removed += remove_pin(path);
+	}
+	if (removed)
+		log_warn("bpf", "--bpf-pin %s: replaced %d pins an earlier server left behind", dir, removed);
+}
+
 static int pin(const char *dir)
 {
 	struct statfs fs;
@@ -175,6 +207,7 @@ static int pin(const char *dir)
 			  dir);
 		return -1;
 	}
+	remove_stale_pins(dir);
 	snprintf(path, sizeof(path), "%s/%s", dir, DSERVER_BPF_PROG_NAME);
 	err = bpf_program__pin(state.skel->progs.dserver_signal, path);
 	if (!err)
