@@ -82,11 +82,6 @@ uint64_t sigrecord_served(void)
 	return state.served;
 }
 
-static const char *reason_text(enum dserver_signal_path_reason reason)
-{
-	return dserver_signal_path_reason_text(reason);
-}
-
 #ifdef DSERVER_HAVE_BPF
 
 /* libbpf's own messages (the verifier's log among them) are detail: debug level. */
@@ -116,6 +111,23 @@ static enum dserver_signal_path_reason syscall_reason(int err)
 		return DSERVER_SIGNAL_REASON_NO_PERMISSION;
 	default:
 		return DSERVER_SIGNAL_REASON_OTHER;
+	}
+}
+
+/*
+ * Why loading failed. The probe has shown bpf() exists and maps may be
+ * made, but a tracing program also needs CAP_PERFMON (EPERM); the verifier
+ * answers EACCES or EINVAL.
+ */
+static enum dserver_signal_path_reason load_reason(int err)
+{
+	switch (err) {
+	case ENOSYS:
+		return DSERVER_SIGNAL_REASON_NO_SYSCALL;
+	case EPERM:
+		return DSERVER_SIGNAL_REASON_NO_PERMISSION;
+	default:
+		return DSERVER_SIGNAL_REASON_VERIFIER;
 	}
 }
 
@@ -164,12 +176,6 @@ static int fail(enum dserver_signal_path_reason reason, int err)
 
 #define BPF_FS_MAGIC 0xcafe4a11
 
-/* Remove path if it exists; whether it did. */
-static bool remove_pin(const char *path)
-{
-	return unlink(path) == 0;
-}
-
 /*
  * A server that did not exit cleanly (SIGKILL, a crash) leaves its pins;
  * the kernel keeps those objects only for them. Replace them rather than
@@ -182,7 +188,7 @@ static void remove_stale_pins(const char *dir)
 	int removed = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, DSERVER_BPF_PROG_NAME);
-	removed += remove_pin(path);
+	removed += unlink(path) == 0;
 	bpf_object__for_each_map(map, state.skel->obj) {
 		int len = snprintf(path, sizeof(path), "%s/", dir);
 
@@ -190,7 +196,7 @@ static void remove_stale_pins(const char *dir)
 		for (char *c = path + len; *c; c++)
 			if (*c == '.')
 				*c = '_';
-		removed += remove_pin(path);
+		removed += unlink(path) == 0;
 	}
 	if (removed)
 		log_warn("bpf", "--bpf-pin %s: replaced %d pins an earlier server left behind", dir, removed);
@@ -252,11 +258,7 @@ static int load(void)
 	set_pid_namespace(state.skel);
 	err = dserver_signal_bpf__load(state.skel);
 	if (err)
-		return fail(err == -EPERM || err == -EACCES ? DSERVER_SIGNAL_REASON_VERIFIER
-							    : syscall_reason(-err) == DSERVER_SIGNAL_REASON_OTHER
-								      ? DSERVER_SIGNAL_REASON_VERIFIER
-								      : syscall_reason(-err),
-			    -err);
+		return fail(load_reason(-err), -err);
 	err = dserver_signal_bpf__attach(state.skel);
 	if (err)
 		return fail(DSERVER_SIGNAL_REASON_NO_TRACEPOINT, -err);
@@ -306,7 +308,7 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 			log_error("bpf", "--bpf-pin %s: there is no program to pin with --bpf=off", pin_dir);
 			return -1;
 		}
-		log_notice("bpf", "signal path: userspace (%s)", reason_text(state.reason));
+		log_notice("bpf", "signal path: userspace (%s)", dserver_signal_path_reason_text(state.reason));
 		return 0;
 	}
 	if (load() != 0) {
@@ -314,11 +316,13 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 		/* Asking for pins asks for the program: quietly not pinning would leave bpftool nothing. */
 		if (request == SIGRECORD_ON || pin_dir) {
 			log_error("bpf", "%s: the eBPF signal path cannot start: %s (%s)",
-				  request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin", reason_text(state.reason),
+				  request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin",
+				  dserver_signal_path_reason_text(state.reason),
 				  strerror(state.reason_errno));
 			return -1;
 		}
-		log_warn("bpf", "signal path: userspace fallback: %s (%s)", reason_text(state.reason),
+		log_warn("bpf", "signal path: userspace fallback: %s (%s)",
+			 dserver_signal_path_reason_text(state.reason),
 			 strerror(state.reason_errno));
 		return 0;
 	}
@@ -431,10 +435,11 @@ int sigrecord_init(enum sigrecord_request request, const char *pin_dir)
 {
 	state.reason = request == SIGRECORD_OFF ? DSERVER_SIGNAL_REASON_DISABLED : DSERVER_SIGNAL_REASON_NOT_BUILT;
 	if (request == SIGRECORD_ON || pin_dir) {
-		log_error("bpf", "%s: %s", request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin", reason_text(state.reason));
+		log_error("bpf", "%s: %s", request == SIGRECORD_ON ? "--bpf=on" : "--bpf-pin",
+			  dserver_signal_path_reason_text(state.reason));
 		return -1;
 	}
-	log_notice("bpf", "signal path: userspace (%s)", reason_text(state.reason));
+	log_notice("bpf", "signal path: userspace (%s)", dserver_signal_path_reason_text(state.reason));
 	return 0;
 }
 
